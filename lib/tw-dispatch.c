@@ -1,0 +1,180 @@
+/* tw-dispatch.c: the cross-thread event queue and the one GSource per owner
+ * context that drains it. Producers (worker threads) append under a lock and
+ * wake the context only when the queue goes from idle to armed; the source
+ * takes the whole queue in one go and dispatches it within a time budget.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include "tw-worker-private.h"
+
+struct _TwDispatcher
+{
+  gatomicrefcount  ref_count;
+  GMainContext    *context;
+  GSource         *source;
+
+  GMutex           lock;
+  GQueue           incoming;  /* protected by lock */
+  gboolean         armed;     /* protected by lock: ready time is 0 */
+
+  GQueue           local;     /* owner thread only: taken, not yet dispatched */
+  gboolean         demoted;   /* owner thread only */
+};
+
+typedef struct
+{
+  GSource       source;
+  TwDispatcher *dispatcher;   /* not a reference: the dispatcher owns the source */
+} TwDispatchSource;
+
+static GMutex      dispatchers_lock;
+static GHashTable *dispatchers;   /* GMainContext* -> TwDispatcher* */
+
+static gboolean
+tw_dispatch_source_dispatch (GSource     *source,
+                             GSourceFunc  callback,
+                             gpointer     user_data)
+{
+  TwDispatcher *self = ((TwDispatchSource *) source)->dispatcher;
+  gint64 deadline = g_get_monotonic_time () + TW_DISPATCH_BUDGET_USEC;
+  gboolean over_budget = FALSE;
+  GList *link;
+
+  g_mutex_lock (&self->lock);
+  if (self->incoming.length > 0)
+    {
+      /* Take everything that arrived in one go: one lock per wakeup. */
+      if (self->local.length == 0)
+        self->local = self->incoming;
+      else
+        {
+          self->local.tail->next = self->incoming.head;
+          self->incoming.head->prev = self->local.tail;
+          self->local.tail = self->incoming.tail;
+          self->local.length += self->incoming.length;
+        }
+      g_queue_init (&self->incoming);
+    }
+  g_mutex_unlock (&self->lock);
+
+  /* Pop before dispatching: a handler may iterate the context again (the
+   * source can recurse), and the nested dispatch must continue in order. */
+  while ((link = g_queue_pop_head_link (&self->local)) != NULL)
+    {
+      _tw_event_dispatch (link->data);
+
+      if (g_get_monotonic_time () >= deadline)
+        {
+          over_budget = self->local.length > 0;
+          break;
+        }
+    }
+
+  g_mutex_lock (&self->lock);
+  if (self->local.length == 0 && self->incoming.length == 0)
+    {
+      self->armed = FALSE;
+      g_source_set_ready_time (source, -1);
+    }
+  g_mutex_unlock (&self->lock);
+
+  /* Over budget, the flood continues below GTK's redraw and input priorities
+   * so the frame clock and event handling run in between; back to normal
+   * priority once the queue has been drained. */
+  if (over_budget != self->demoted)
+    {
+      self->demoted = over_budget;
+      g_source_set_priority (source, over_budget ? G_PRIORITY_DEFAULT_IDLE
+                                                 : G_PRIORITY_DEFAULT);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs tw_dispatch_source_funcs = {
+  .dispatch = tw_dispatch_source_dispatch,
+};
+
+static TwDispatcher *
+tw_dispatcher_new (GMainContext *context)
+{
+  TwDispatcher *self = g_new0 (TwDispatcher, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  g_mutex_init (&self->lock);
+  self->context = g_main_context_ref (context);
+  self->source = g_source_new (&tw_dispatch_source_funcs, sizeof (TwDispatchSource));
+  ((TwDispatchSource *) self->source)->dispatcher = self;
+  g_source_set_name (self->source, "[threadworker] dispatch");
+  g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
+  g_source_set_can_recurse (self->source, TRUE);
+  g_source_set_ready_time (self->source, -1);
+  g_source_attach (self->source, context);
+
+  return self;
+}
+
+TwDispatcher *
+_tw_dispatcher_ref_for_context (GMainContext *context)
+{
+  TwDispatcher *self;
+
+  g_mutex_lock (&dispatchers_lock);
+  if (dispatchers == NULL)
+    dispatchers = g_hash_table_new (NULL, NULL);
+  self = g_hash_table_lookup (dispatchers, context);
+  if (self != NULL)
+    g_atomic_ref_count_inc (&self->ref_count);
+  else
+    {
+      self = tw_dispatcher_new (context);
+      g_hash_table_insert (dispatchers, context, self);
+    }
+  g_mutex_unlock (&dispatchers_lock);
+
+  return self;
+}
+
+void
+_tw_dispatcher_unref (TwDispatcher *self)
+{
+  /* The table lock makes "drop the last ref" and "look up and ref" exclusive. */
+  g_mutex_lock (&dispatchers_lock);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_mutex_unlock (&dispatchers_lock);
+      return;
+    }
+  g_hash_table_remove (dispatchers, self->context);
+  g_mutex_unlock (&dispatchers_lock);
+
+  /* No worker of this context is left, so no run can still push events. */
+  g_assert (self->incoming.length == 0);
+  g_assert (self->local.length == 0);
+
+  g_source_destroy (self->source);
+  g_source_unref (self->source);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+void
+_tw_dispatcher_push (TwDispatcher *self,
+                     TwEvent      *event)
+{
+  event->link.data = event;
+  event->link.prev = event->link.next = NULL;
+
+  g_mutex_lock (&self->lock);
+  g_queue_push_tail_link (&self->incoming, &event->link);
+  if (!self->armed)
+    {
+      /* Only the first event after a drain wakes the context. */
+      self->armed = TRUE;
+      g_source_set_ready_time (self->source, 0);
+    }
+  g_mutex_unlock (&self->lock);
+}

@@ -1,0 +1,1063 @@
+/* tw-pool.c: TwPool owns the threads runs execute on (a cache of idle threads
+ * reused most-recently-idle first, after trio's thread cache), the limit on
+ * concurrent runs with its FIFO of waiting runs, and the GListModel of live
+ * workers with the shutdown helpers.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "tw-worker-private.h"
+
+/**
+ * TwPool:
+ *
+ * The threads workers run on, and the list of live workers.
+ *
+ * ## Threads
+ *
+ * A pool keeps idle threads and reuses the one that became idle most
+ * recently (LIFO), so a burst of short jobs stays on few, warm threads and
+ * surplus threads exit after [property@Tw.Pool:idle-timeout]. A thread marks
+ * itself idle *before* it delivers the end of its run, so jobs started one
+ * after another from `finished` or `returned` handlers need one thread.
+ *
+ * ## The limit
+ *
+ * At most [property@Tw.Pool:max-threads] runs execute at once; further
+ * started workers wait in state %TW_WORKER_STATE_WAITING and start in the
+ * order they were started as runs end.
+ *
+ * A paused run does not hold its place: when work really pauses, its slot
+ * goes to the next waiting run, so a paused worker never holds back unrelated
+ * work. Resuming takes the slot back at once, without waiting, even if that
+ * puts the pool over its limit for a while; no new run starts until the
+ * number of executing runs is below the limit again. Resume is a user's
+ * action and must be prompt; the cost is one more thread per paused worker.
+ *
+ * ## Live workers
+ *
+ * A pool is a [iface@Gio.ListModel] of the workers started on it and not yet
+ * finished, in the order they were started, with
+ * [property@Tw.Pool:n-running] and [property@Tw.Pool:n-waiting], so an app
+ * can show a task list. The model changes on the pool's context (the default
+ * main context for [func@Tw.Pool.get_default], else the thread-default
+ * context of the thread that created it).
+ *
+ * ## Shutdown
+ *
+ * [method@Tw.Pool.quit_all] asks every live worker to quit;
+ * [method@Tw.Pool.await] iterates the pool's context until they have
+ * finished; [method@Tw.Pool.release_threads] ends the idle threads.
+ * [method@Tw.Pool.bind_application] does all three when a
+ * [class@Gio.Application] shuts down.
+ */
+
+typedef struct _TwPoolCore   TwPoolCore;
+typedef struct _TwPoolThread TwPoolThread;
+
+/* Shared with the threads, which outlive nothing but may outlive the GObject
+ * for the instant between marking themselves idle and exiting. */
+struct _TwPoolCore
+{
+  gatomicrefcount ref_count;
+  GMutex          lock;
+  guint           max_threads;
+  guint           idle_timeout_ms;
+  guint           n_active;   /* runs executing and holding a slot */
+  GQueue          waiting;    /* TwRun*, via run->pool_link, FIFO */
+  GQueue          idle;       /* TwPoolThread*, most recently idle first */
+  GPtrArray      *threads;    /* every live TwPoolThread */
+};
+
+struct _TwPoolThread
+{
+  TwPoolCore *core;
+  GThread    *thread;
+  GCond       cond;
+  GList       idle_link;
+  TwRun      *job;
+  gboolean    exit;
+};
+
+struct _TwPool
+{
+  GObject       parent_instance;
+
+  GMainContext *context;
+  TwPoolCore   *core;
+  GPtrArray    *live;        /* owner: TwWorker*, strong refs */
+  guint         n_running;   /* owner: live workers running or paused */
+  guint         n_waiting;   /* owner: live workers waiting */
+};
+
+static void tw_pool_list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TwPool, tw_pool, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      tw_pool_list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_MAX_THREADS,
+  PROP_IDLE_TIMEOUT,
+  PROP_N_RUNNING,
+  PROP_N_WAITING,
+  PROP_N_ITEMS,
+  PROP_ITEM_TYPE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+#define DEFAULT_IDLE_TIMEOUT_MS 10000
+
+/* ------------------------------------------------------------------------ */
+/* Core: threads and the limit                                              */
+
+static TwPoolCore *
+tw_pool_core_ref (TwPoolCore *core)
+{
+  g_atomic_ref_count_inc (&core->ref_count);
+  return core;
+}
+
+static void
+tw_pool_core_unref (TwPoolCore *core)
+{
+  if (!g_atomic_ref_count_dec (&core->ref_count))
+    return;
+
+  g_assert (core->waiting.length == 0);
+  g_assert (core->threads->len == 0);
+  g_ptr_array_unref (core->threads);
+  g_mutex_clear (&core->lock);
+  g_free (core);
+}
+
+static gpointer tw_pool_thread_main (gpointer data);
+
+/* Called with core->lock held. Hands @run to an idle thread or a new one;
+ * FALSE if no thread could be created. */
+static gboolean
+tw_pool_core_dispatch_locked (TwPoolCore *core,
+                              TwRun      *run)
+{
+  GList *link = g_queue_pop_head_link (&core->idle);
+  TwPoolThread *thread;
+  g_autoptr(GError) error = NULL;
+
+  if (link != NULL)
+    {
+      thread = link->data;
+      thread->job = run;
+      g_cond_signal (&thread->cond);
+      return TRUE;
+    }
+
+  thread = g_new0 (TwPoolThread, 1);
+  thread->core = tw_pool_core_ref (core);
+  thread->idle_link.data = thread;
+  thread->job = run;
+  g_cond_init (&thread->cond);
+  thread->thread = g_thread_try_new ("tw-worker", tw_pool_thread_main, thread, &error);
+  if (thread->thread == NULL)
+    {
+      g_warning ("threadworker: cannot create a thread: %s", error->message);
+      g_cond_clear (&thread->cond);
+      g_atomic_ref_count_dec (&core->ref_count);   /* never the last one */
+      g_free (thread);
+      return FALSE;
+    }
+  g_ptr_array_add (core->threads, thread);
+  return TRUE;
+}
+
+/* Called with core->lock held: starts waiting runs while there is room. */
+static void
+tw_pool_core_start_waiting_locked (TwPoolCore *core)
+{
+  while (core->waiting.length > 0 && core->n_active < core->max_threads)
+    {
+      GList *link = g_queue_pop_head_link (&core->waiting);
+      TwRun *run = link->data;
+
+      run->queued = FALSE;
+      core->n_active++;
+      if (!tw_pool_core_dispatch_locked (core, run))
+        {
+          /* Try again when a thread frees up. */
+          core->n_active--;
+          run->queued = TRUE;
+          g_queue_push_head_link (&core->waiting, link);
+          break;
+        }
+    }
+}
+
+static void
+tw_pool_thread_free (TwPoolThread *thread)
+{
+  TwPoolCore *core = thread->core;
+
+  g_cond_clear (&thread->cond);
+  g_free (thread);
+  tw_pool_core_unref (core);
+}
+
+static gpointer
+tw_pool_thread_main (gpointer data)
+{
+  TwPoolThread *thread = data;
+  TwPoolCore *core = thread->core;
+
+  g_mutex_lock (&core->lock);
+  for (;;)
+    {
+      TwRun *run;
+      gboolean keep;
+
+      if (thread->job == NULL && !thread->exit)
+        {
+          gint64 end_time = g_get_monotonic_time ()
+                            + (gint64) core->idle_timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+          while (thread->job == NULL && !thread->exit)
+            if (!g_cond_wait_until (&thread->cond, &core->lock, end_time))
+              break;
+
+          if (thread->job == NULL && !thread->exit)
+            {
+              /* Idle for too long: leave the cache and exit on our own. */
+              g_queue_unlink (&core->idle, &thread->idle_link);
+              g_ptr_array_remove_fast (core->threads, thread);
+              g_thread_unref (thread->thread);
+              g_mutex_unlock (&core->lock);
+              tw_pool_thread_free (thread);
+              return NULL;
+            }
+        }
+      if (thread->job == NULL)
+        break;   /* exit requested by release_threads(), which joins us */
+
+      run = g_steal_pointer (&thread->job);
+      g_mutex_unlock (&core->lock);
+
+      _tw_run_execute (run);
+
+      g_mutex_lock (&core->lock);
+      if (!run->slot_released)
+        core->n_active--;
+      run->slot_released = FALSE;
+
+      /* Mark ourselves idle (or take the next waiting run) before the end
+       * of the run is delivered, so its handlers can reuse this thread. */
+      keep = core->waiting.length > 0 && core->n_active < core->max_threads;
+      if (keep)
+        {
+          GList *link = g_queue_pop_head_link (&core->waiting);
+
+          thread->job = link->data;
+          thread->job->queued = FALSE;
+          core->n_active++;
+        }
+      else
+        g_queue_push_head_link (&core->idle, &thread->idle_link);
+      g_mutex_unlock (&core->lock);
+
+      _tw_run_push_done (run);   /* @run may be freed from here on */
+
+      g_mutex_lock (&core->lock);
+    }
+  g_mutex_unlock (&core->lock);
+
+  return NULL;
+}
+
+void
+_tw_pool_submit (TwPool *self,
+                 TwRun  *run)
+{
+  TwPoolCore *core = self->core;
+
+  g_mutex_lock (&core->lock);
+  run->queued = TRUE;
+  g_queue_push_tail_link (&core->waiting, &run->pool_link);
+  tw_pool_core_start_waiting_locked (core);
+  g_mutex_unlock (&core->lock);
+}
+
+gboolean
+_tw_pool_unqueue (TwPool *self,
+                  TwRun  *run)
+{
+  TwPoolCore *core = self->core;
+  gboolean was_queued;
+
+  g_mutex_lock (&core->lock);
+  was_queued = run->queued;
+  if (was_queued)
+    {
+      g_queue_unlink (&core->waiting, &run->pool_link);
+      run->queued = FALSE;
+    }
+  g_mutex_unlock (&core->lock);
+
+  return was_queued;
+}
+
+void
+_tw_pool_run_paused (TwPool   *self,
+                     TwRun    *run,
+                     gboolean  paused)
+{
+  TwPoolCore *core = self->core;
+
+  g_mutex_lock (&core->lock);
+  if (paused && !run->slot_released)
+    {
+      run->slot_released = TRUE;
+      core->n_active--;
+      tw_pool_core_start_waiting_locked (core);
+    }
+  else if (!paused && run->slot_released)
+    {
+      run->slot_released = FALSE;
+      core->n_active++;
+    }
+  g_mutex_unlock (&core->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Live workers (pool context)                                              */
+
+typedef struct
+{
+  TwPool        *pool;
+  TwWorker      *worker;
+  TwWorkerState  old_state;
+  TwWorkerState  new_state;
+} TrackCall;
+
+static gboolean
+is_live_state (TwWorkerState state)
+{
+  return state == TW_WORKER_STATE_WAITING ||
+         state == TW_WORKER_STATE_RUNNING ||
+         state == TW_WORKER_STATE_PAUSED;
+}
+
+static void
+tw_pool_update_counts (TwPool        *self,
+                       TwWorkerState  state,
+                       int            delta)
+{
+  if (state == TW_WORKER_STATE_WAITING)
+    {
+      self->n_waiting += delta;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
+    }
+  else if (state == TW_WORKER_STATE_RUNNING || state == TW_WORKER_STATE_PAUSED)
+    {
+      self->n_running += delta;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
+    }
+}
+
+static void
+tw_pool_track_in_context (TwPool        *self,
+                          TwWorker      *worker,
+                          TwWorkerState  old_state,
+                          TwWorkerState  new_state)
+{
+  gboolean was_live = is_live_state (old_state);
+  gboolean is_live = is_live_state (new_state);
+  gboolean counted_same = (old_state == TW_WORKER_STATE_PAUSED && new_state == TW_WORKER_STATE_RUNNING) ||
+                          (old_state == TW_WORKER_STATE_RUNNING && new_state == TW_WORKER_STATE_PAUSED);
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  if (!counted_same)
+    {
+      if (was_live)
+        tw_pool_update_counts (self, old_state, -1);
+      if (is_live)
+        tw_pool_update_counts (self, new_state, +1);
+    }
+
+  if (!was_live && is_live)
+    {
+      g_ptr_array_add (self->live, g_object_ref (worker));
+      g_list_model_items_changed (G_LIST_MODEL (self), self->live->len - 1, 0, 1);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  else if (was_live && !is_live)
+    {
+      guint position;
+
+      if (g_ptr_array_find (self->live, worker, &position))
+        {
+          g_ptr_array_remove_index (self->live, position);
+          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+        }
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+static gboolean
+track_call_cb (gpointer user_data)
+{
+  TrackCall *call = user_data;
+
+  tw_pool_track_in_context (call->pool, call->worker, call->old_state, call->new_state);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+track_call_free (gpointer user_data)
+{
+  TrackCall *call = user_data;
+
+  g_object_unref (call->pool);
+  g_object_unref (call->worker);
+  g_free (call);
+}
+
+/* Worker's owner thread: a worker of this pool changed state. */
+void
+_tw_pool_track (TwPool        *self,
+                TwWorker      *worker,
+                TwWorkerState  old_state,
+                TwWorkerState  new_state)
+{
+  TrackCall *call;
+  gboolean was_live = is_live_state (old_state);
+  gboolean is_live = is_live_state (new_state);
+
+  /* Only joining, leaving, and moving between waiting and running count. */
+  if (!was_live && !is_live)
+    return;
+  if (was_live && is_live &&
+      (old_state == TW_WORKER_STATE_WAITING) == (new_state == TW_WORKER_STATE_WAITING))
+    return;
+
+  if (tw_worker_get_context (worker) == self->context)
+    {
+      tw_pool_track_in_context (self, worker, old_state, new_state);
+      return;
+    }
+
+  /* A worker owned by another context: the model changes on ours. */
+  call = g_new0 (TrackCall, 1);
+  call->pool = g_object_ref (self);
+  call->worker = g_object_ref (worker);
+  call->old_state = old_state;
+  call->new_state = new_state;
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, track_call_cb, call,
+                              track_call_free);
+}
+
+/* ------------------------------------------------------------------------ */
+/* GListModel                                                               */
+
+static GType
+tw_pool_get_item_type (GListModel *model)
+{
+  return TW_TYPE_WORKER;
+}
+
+static guint
+tw_pool_get_n_items (GListModel *model)
+{
+  return TW_POOL (model)->live->len;
+}
+
+static gpointer
+tw_pool_get_item (GListModel *model,
+                  guint       position)
+{
+  TwPool *self = TW_POOL (model);
+
+  if (position >= self->live->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->live, position));
+}
+
+static void
+tw_pool_list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = tw_pool_get_item_type;
+  iface->get_n_items = tw_pool_get_n_items;
+  iface->get_item = tw_pool_get_item;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GObject                                                                  */
+
+static void
+tw_pool_finalize (GObject *object)
+{
+  TwPool *self = TW_POOL (object);
+
+  /* Live workers hold a reference on their pool, so none is left. */
+  g_assert (self->live->len == 0);
+
+  tw_pool_release_threads (self);
+  g_ptr_array_unref (self->live);
+  tw_pool_core_unref (self->core);
+  g_main_context_unref (self->context);
+
+  G_OBJECT_CLASS (tw_pool_parent_class)->finalize (object);
+}
+
+static void
+tw_pool_get_property (GObject    *object,
+                      guint       prop_id,
+                      GValue     *value,
+                      GParamSpec *pspec)
+{
+  TwPool *self = TW_POOL (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_THREADS:
+      g_value_set_uint (value, tw_pool_get_max_threads (self));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, tw_pool_get_idle_timeout (self));
+      break;
+    case PROP_N_RUNNING:
+      g_value_set_uint (value, self->n_running);
+      break;
+    case PROP_N_WAITING:
+      g_value_set_uint (value, self->n_waiting);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->live->len);
+      break;
+    case PROP_ITEM_TYPE:
+      g_value_set_gtype (value, TW_TYPE_WORKER);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tw_pool_set_property (GObject      *object,
+                      guint         prop_id,
+                      const GValue *value,
+                      GParamSpec   *pspec)
+{
+  TwPool *self = TW_POOL (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_THREADS:
+      tw_pool_set_max_threads (self, g_value_get_uint (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      tw_pool_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tw_pool_class_init (TwPoolClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _tw_i18n_init ();
+
+  object_class->finalize = tw_pool_finalize;
+  object_class->get_property = tw_pool_get_property;
+  object_class->set_property = tw_pool_set_property;
+
+  /**
+   * TwPool:max-threads:
+   *
+   * How many runs may execute at once. Defaults to the number of processors,
+   * at least 2.
+   */
+  properties[PROP_MAX_THREADS] =
+    g_param_spec_uint ("max-threads", NULL, NULL, 1, G_MAXUINT, 2,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwPool:idle-timeout:
+   *
+   * How long, in milliseconds, an idle thread waits for work before it exits.
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_IDLE_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwPool:n-running:
+   *
+   * How many live workers are running or paused (as seen on the pool's
+   * context).
+   */
+  properties[PROP_N_RUNNING] =
+    g_param_spec_uint ("n-running", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwPool:n-waiting:
+   *
+   * How many live workers wait for a thread.
+   */
+  properties[PROP_N_WAITING] =
+    g_param_spec_uint ("n-waiting", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwPool:n-items:
+   *
+   * The number of live workers in the list.
+   */
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwPool:item-type:
+   *
+   * The type of the items: [class@Tw.Worker].
+   */
+  properties[PROP_ITEM_TYPE] =
+    g_param_spec_gtype ("item-type", NULL, NULL, TW_TYPE_WORKER,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tw_pool_init (TwPool *self)
+{
+  TwPoolCore *core = g_new0 (TwPoolCore, 1);
+
+  g_atomic_ref_count_init (&core->ref_count);
+  g_mutex_init (&core->lock);
+  core->max_threads = MAX (2, g_get_num_processors ());
+  core->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+  core->threads = g_ptr_array_new ();
+
+  self->core = core;
+  self->context = g_main_context_ref_thread_default ();
+  self->live = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * tw_pool_get_default:
+ *
+ * Gets the pool workers use unless given another. Its context is the global
+ * default main context. Any thread.
+ *
+ * Returns: (transfer none): the default pool
+ */
+TwPool *
+tw_pool_get_default (void)
+{
+  static gsize default_pool;
+
+  if (g_once_init_enter (&default_pool))
+    {
+      TwPool *pool;
+
+      g_main_context_push_thread_default (g_main_context_default ());
+      pool = g_object_new (TW_TYPE_POOL, NULL);
+      g_main_context_pop_thread_default (g_main_context_default ());
+      g_once_init_leave (&default_pool, (gsize) pool);
+    }
+
+  return (TwPool *) default_pool;
+}
+
+/**
+ * tw_pool_new:
+ *
+ * Creates a pool of its own, for example to give a kind of work its own
+ * limit. Its context is the calling thread's thread-default main context.
+ *
+ * Returns: (transfer full): a new pool
+ */
+TwPool *
+tw_pool_new (void)
+{
+  return g_object_new (TW_TYPE_POOL, NULL);
+}
+
+/**
+ * tw_pool_get_max_threads:
+ * @self: a pool
+ *
+ * Gets [property@Tw.Pool:max-threads]. Any thread.
+ *
+ * Returns: the limit
+ */
+guint
+tw_pool_get_max_threads (TwPool *self)
+{
+  guint max;
+
+  g_return_val_if_fail (TW_IS_POOL (self), 0);
+
+  g_mutex_lock (&self->core->lock);
+  max = self->core->max_threads;
+  g_mutex_unlock (&self->core->lock);
+
+  return max;
+}
+
+/**
+ * tw_pool_set_max_threads:
+ * @self: a pool
+ * @max_threads: the limit, at least 1
+ *
+ * Sets [property@Tw.Pool:max-threads]. Raising it starts waiting runs at
+ * once; lowering it lets executing runs finish. Pool's context thread.
+ */
+void
+tw_pool_set_max_threads (TwPool *self,
+                         guint   max_threads)
+{
+  gboolean changed;
+
+  g_return_if_fail (TW_IS_POOL (self));
+  g_return_if_fail (max_threads >= 1);
+
+  g_mutex_lock (&self->core->lock);
+  changed = self->core->max_threads != max_threads;
+  self->core->max_threads = max_threads;
+  tw_pool_core_start_waiting_locked (self->core);
+  g_mutex_unlock (&self->core->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_THREADS]);
+}
+
+/**
+ * tw_pool_get_idle_timeout:
+ * @self: a pool
+ *
+ * Gets [property@Tw.Pool:idle-timeout]. Any thread.
+ *
+ * Returns: the timeout in milliseconds
+ */
+guint
+tw_pool_get_idle_timeout (TwPool *self)
+{
+  guint timeout;
+
+  g_return_val_if_fail (TW_IS_POOL (self), 0);
+
+  g_mutex_lock (&self->core->lock);
+  timeout = self->core->idle_timeout_ms;
+  g_mutex_unlock (&self->core->lock);
+
+  return timeout;
+}
+
+/**
+ * tw_pool_set_idle_timeout:
+ * @self: a pool
+ * @milliseconds: how long an idle thread waits before it exits
+ *
+ * Sets [property@Tw.Pool:idle-timeout]; threads already idle keep the
+ * timeout they started waiting with. Pool's context thread.
+ */
+void
+tw_pool_set_idle_timeout (TwPool *self,
+                          guint   milliseconds)
+{
+  gboolean changed;
+
+  g_return_if_fail (TW_IS_POOL (self));
+
+  g_mutex_lock (&self->core->lock);
+  changed = self->core->idle_timeout_ms != milliseconds;
+  self->core->idle_timeout_ms = milliseconds;
+  g_mutex_unlock (&self->core->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * tw_pool_get_n_running:
+ * @self: a pool
+ *
+ * Gets [property@Tw.Pool:n-running]. Pool's context thread.
+ *
+ * Returns: the number of live workers running or paused
+ */
+guint
+tw_pool_get_n_running (TwPool *self)
+{
+  g_return_val_if_fail (TW_IS_POOL (self), 0);
+
+  return self->n_running;
+}
+
+/**
+ * tw_pool_get_n_waiting:
+ * @self: a pool
+ *
+ * Gets [property@Tw.Pool:n-waiting]. Pool's context thread.
+ *
+ * Returns: the number of live workers waiting for a thread
+ */
+guint
+tw_pool_get_n_waiting (TwPool *self)
+{
+  g_return_val_if_fail (TW_IS_POOL (self), 0);
+
+  return self->n_waiting;
+}
+
+/**
+ * tw_pool_get_n_threads:
+ * @self: a pool
+ *
+ * Gets the number of threads the pool has now, busy or idle. Any thread.
+ *
+ * Returns: the number of threads
+ */
+guint
+tw_pool_get_n_threads (TwPool *self)
+{
+  guint n;
+
+  g_return_val_if_fail (TW_IS_POOL (self), 0);
+
+  g_mutex_lock (&self->core->lock);
+  n = self->core->threads->len;
+  g_mutex_unlock (&self->core->lock);
+
+  return n;
+}
+
+/**
+ * tw_pool_get_context:
+ * @self: a pool
+ *
+ * Gets the context on which the pool's list model and properties change.
+ * Any thread.
+ *
+ * Returns: (transfer none): the pool's context
+ */
+GMainContext *
+tw_pool_get_context (TwPool *self)
+{
+  g_return_val_if_fail (TW_IS_POOL (self), NULL);
+
+  return self->context;
+}
+
+/**
+ * tw_pool_quit_all:
+ * @self: a pool
+ *
+ * Asks every live worker of the pool to quit (see [method@Tw.Worker.quit]).
+ * Call on the pool's context thread; each worker's quit runs on that thread,
+ * so the workers should be owned by the same context.
+ */
+void
+tw_pool_quit_all (TwPool *self)
+{
+  g_autoptr(GPtrArray) workers = NULL;
+
+  g_return_if_fail (TW_IS_POOL (self));
+
+  /* Copy: quitting a waiting worker may finish it and change the list. */
+  workers = g_ptr_array_copy (self->live, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  g_ptr_array_set_free_func (workers, g_object_unref);
+  for (guint i = 0; i < workers->len; i++)
+    tw_worker_quit (g_ptr_array_index (workers, i));
+}
+
+static gboolean
+await_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * tw_pool_await:
+ * @self: a pool
+ * @timeout_ms: how long to wait, in milliseconds, or -1 for ever
+ * @error: return location for a #GError
+ *
+ * Iterates the pool's context until every live worker has finished, or the
+ * timeout has passed. Signals of the finishing workers are emitted
+ * meanwhile. Usually called after [method@Tw.Pool.quit_all].
+ *
+ * Call on the pool's context thread.
+ *
+ * Returns: %TRUE if no live worker is left; %FALSE with
+ *   %TW_WORKER_ERROR_TIMED_OUT naming the workers still running
+ */
+gboolean
+tw_pool_await (TwPool  *self,
+               int      timeout_ms,
+               GError **error)
+{
+  gboolean timed_out = FALSE;
+  GSource *timeout = NULL;
+  g_autoptr(GString) names = NULL;
+
+  g_return_val_if_fail (TW_IS_POOL (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (timeout_ms >= 0)
+    {
+      timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_name (timeout, "[threadworker] await");
+      g_source_set_callback (timeout, await_timeout_cb, &timed_out, NULL);
+      g_source_attach (timeout, self->context);
+    }
+
+  g_main_context_push_thread_default (self->context);
+  while (self->live->len > 0 && !timed_out)
+    g_main_context_iteration (self->context, TRUE);
+  g_main_context_pop_thread_default (self->context);
+
+  if (timeout != NULL)
+    {
+      g_source_destroy (timeout);
+      g_source_unref (timeout);
+    }
+
+  if (self->live->len == 0)
+    return TRUE;
+
+  names = g_string_new (NULL);
+  for (guint i = 0; i < self->live->len; i++)
+    {
+      if (i > 0)
+        g_string_append (names, ", ");
+      g_string_append (names, tw_worker_get_name (g_ptr_array_index (self->live, i)));
+    }
+  g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_TIMED_OUT,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "%u worker did not finish within %d ms: %s",
+                            "%u workers did not finish within %d ms: %s",
+                            self->live->len),
+               self->live->len, timeout_ms, names->str);
+  return FALSE;
+}
+
+/**
+ * tw_pool_release_threads:
+ * @self: a pool
+ *
+ * Ends the pool's idle threads now and waits for them to exit, instead of
+ * letting them time out. Threads still running work are not affected (they
+ * exit after their idle timeout). The pool stays usable: later work gets
+ * new threads. Any thread but the pool's own.
+ */
+void
+tw_pool_release_threads (TwPool *self)
+{
+  TwPoolCore *core;
+  g_autoptr(GPtrArray) leaving = g_ptr_array_new ();
+  GList *link;
+
+  g_return_if_fail (TW_IS_POOL (self));
+
+  core = self->core;
+  g_mutex_lock (&core->lock);
+  while ((link = g_queue_pop_head_link (&core->idle)) != NULL)
+    {
+      TwPoolThread *thread = link->data;
+
+      thread->exit = TRUE;
+      g_cond_signal (&thread->cond);
+      g_ptr_array_remove_fast (core->threads, thread);
+      g_ptr_array_add (leaving, thread);
+    }
+  g_mutex_unlock (&core->lock);
+
+  for (guint i = 0; i < leaving->len; i++)
+    {
+      TwPoolThread *thread = g_ptr_array_index (leaving, i);
+
+      if (thread->thread == g_thread_self ())
+        g_thread_unref (thread->thread);   /* cannot join ourselves */
+      else
+        g_thread_join (thread->thread);
+      tw_pool_thread_free (thread);
+    }
+}
+
+typedef struct
+{
+  TwPool *pool;
+  int     timeout_ms;
+} BindData;
+
+static void
+application_shutdown_cb (GApplication *application,
+                         gpointer      user_data)
+{
+  BindData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  tw_pool_quit_all (data->pool);
+  if (!tw_pool_await (data->pool, data->timeout_ms, &error))
+    g_warning ("%s", error->message);
+  tw_pool_release_threads (data->pool);
+}
+
+static void
+bind_data_free (gpointer user_data,
+                GClosure *closure)
+{
+  BindData *data = user_data;
+
+  g_object_unref (data->pool);
+  g_free (data);
+}
+
+/**
+ * tw_pool_bind_application:
+ * @self: a pool
+ * @application: the application
+ * @timeout_ms: how long shutdown waits for workers, in milliseconds, or -1
+ *
+ * Shuts the pool's workers down with the application: on
+ * [signal@Gio.Application::shutdown] every live worker is asked to quit,
+ * the pool waits up to @timeout_ms for them to finish (their `aborted` and
+ * `finished` are emitted), warns naming any worker that did not stop, and
+ * ends the idle threads. Work that never reaches a checkpoint cannot be
+ * stopped from outside; the process exits without waiting for it after the
+ * timeout.
+ *
+ * Call on the pool's context thread, usually the main thread.
+ */
+void
+tw_pool_bind_application (TwPool       *self,
+                          GApplication *application,
+                          int           timeout_ms)
+{
+  BindData *data;
+
+  g_return_if_fail (TW_IS_POOL (self));
+  g_return_if_fail (G_IS_APPLICATION (application));
+
+  data = g_new0 (BindData, 1);
+  data->pool = g_object_ref (self);
+  data->timeout_ms = timeout_ms;
+  g_signal_connect_data (application, "shutdown", G_CALLBACK (application_shutdown_cb),
+                         data, bind_data_free, 0);
+}
