@@ -1,0 +1,165 @@
+/* tw-test-util.c: see tw-test-util.h.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "tw-test-util.h"
+
+gboolean
+tw_test_wakeup_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+check_thread (TwRecorder *self,
+              const char *what)
+{
+  if (g_thread_self () != self->owner)
+    {
+      self->n_wrong_thread++;
+      g_error ("signal %s emitted on a thread that is not the owner's", what);
+    }
+}
+
+static void
+on_started (TwWorker *worker, TwRecorder *self)
+{
+  check_thread (self, "started");
+  g_string_append_c (self->log, 'S');
+}
+
+static void
+on_yielded (TwWorker *worker, const GValue *value, TwRecorder *self)
+{
+  GValue *copy = g_new0 (GValue, 1);
+
+  check_thread (self, "yielded");
+  g_string_append_c (self->log, 'Y');
+  g_value_init (copy, G_VALUE_TYPE (value));
+  g_value_copy (value, copy);
+  g_ptr_array_add (self->values, copy);
+}
+
+static void
+on_returned (TwWorker *worker, const GValue *value, TwRecorder *self)
+{
+  check_thread (self, "returned");
+  g_string_append_c (self->log, 'R');
+  if (G_IS_VALUE (&self->returned))
+    g_value_unset (&self->returned);
+  if (G_IS_VALUE (value))
+    {
+      g_value_init (&self->returned, G_VALUE_TYPE (value));
+      g_value_copy (value, &self->returned);
+    }
+}
+
+static void
+on_errored (TwWorker *worker, const GError *error, TwRecorder *self)
+{
+  check_thread (self, "errored");
+  g_string_append_c (self->log, 'E');
+  g_clear_error (&self->error);
+  self->error = g_error_copy (error);
+}
+
+static void
+on_warned (TwWorker *worker, const char *message, TwRecorder *self)
+{
+  check_thread (self, "warned");
+  g_string_append_c (self->log, 'W');
+  g_ptr_array_add (self->warnings, g_strdup (message));
+}
+
+static void
+on_paused (TwWorker *worker, TwRecorder *self)
+{
+  check_thread (self, "paused");
+  g_string_append_c (self->log, 'P');
+}
+
+static void
+on_resumed (TwWorker *worker, TwRecorder *self)
+{
+  check_thread (self, "resumed");
+  g_string_append_c (self->log, 'U');
+}
+
+static void
+on_aborted (TwWorker *worker, TwRecorder *self)
+{
+  check_thread (self, "aborted");
+  g_string_append_c (self->log, 'A');
+}
+
+static void
+on_finished (TwWorker *worker, TwRecorder *self)
+{
+  check_thread (self, "finished");
+  g_string_append_c (self->log, 'F');
+  self->n_finished++;
+}
+
+static void
+free_value (gpointer data)
+{
+  GValue *value = data;
+
+  g_value_unset (value);
+  g_free (value);
+}
+
+TwRecorder *
+tw_recorder_new (TwWorker *worker)
+{
+  TwRecorder *self = g_new0 (TwRecorder, 1);
+
+  self->worker = worker;
+  self->owner = g_thread_self ();
+  self->log = g_string_new (NULL);
+  self->values = g_ptr_array_new_with_free_func (free_value);
+  self->warnings = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (worker, "started", G_CALLBACK (on_started), self);
+  g_signal_connect (worker, "yielded", G_CALLBACK (on_yielded), self);
+  g_signal_connect (worker, "returned", G_CALLBACK (on_returned), self);
+  g_signal_connect (worker, "errored", G_CALLBACK (on_errored), self);
+  g_signal_connect (worker, "warned", G_CALLBACK (on_warned), self);
+  g_signal_connect (worker, "paused", G_CALLBACK (on_paused), self);
+  g_signal_connect (worker, "resumed", G_CALLBACK (on_resumed), self);
+  g_signal_connect (worker, "aborted", G_CALLBACK (on_aborted), self);
+  g_signal_connect (worker, "finished", G_CALLBACK (on_finished), self);
+
+  return self;
+}
+
+void
+tw_recorder_free (TwRecorder *self)
+{
+  /* The worker may be gone (unref while running); only disconnect if the
+   * caller still holds it, which it signals by not having cleared it. */
+  if (self->worker != NULL && G_IS_OBJECT (self->worker))
+    g_signal_handlers_disconnect_by_data (self->worker, self);
+  g_string_free (self->log, TRUE);
+  g_ptr_array_unref (self->values);
+  g_ptr_array_unref (self->warnings);
+  if (G_IS_VALUE (&self->returned))
+    g_value_unset (&self->returned);
+  g_clear_error (&self->error);
+  g_free (self);
+}
+
+gint64
+tw_recorder_int (TwRecorder *self,
+                 guint       index)
+{
+  g_assert_cmpuint (index, <, self->values->len);
+  return g_value_get_int64 (g_ptr_array_index (self->values, index));
+}
+
+void
+tw_recorder_wait_finished (TwRecorder *self,
+                           guint       n)
+{
+  TW_TEST_WAIT_UNTIL (self->n_finished >= n);
+}
