@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian 12 packages threadworker needs to build, test and run
+# its demos. Safe to run again; does nothing when everything is present.
+# Usage: build-aux/install-deps.sh [--demo|--tests|--all]
+set -eu
+
+BUILD="meson ninja-build pkg-config gcc libglib2.0-dev gettext"
+TESTS="$BUILD valgrind xvfb xauth python3-gi python3-pytest gjs valac \
+  gobject-introspection libgirepository1.0-dev gir1.2-gtk-4.0 libgtk-4-dev \
+  python3-numpy clang libclang-rt-14-dev"
+DEMO="$BUILD libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth"
+
+case "${1:---all}" in
+  --demo) want=$DEMO ;;
+  --tests) want=$TESTS ;;
+  *) want="$TESTS $DEMO" ;;
+esac
+
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "Installing:$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
