@@ -9,11 +9,15 @@
 
 #include "tw-worker-private.h"
 
+/* The dispatcher is the GSource itself: its memory lives as long as the
+ * source, and GLib holds a reference while the source dispatches, so the last
+ * worker of a context may be finalized from inside a dispatch. `users` counts
+ * the workers; when it drops to zero the source is destroyed. */
 struct _TwDispatcher
 {
-  gatomicrefcount  ref_count;
+  GSource          source;
+  gatomicrefcount  users;
   GMainContext    *context;
-  GSource         *source;
 
   GMutex           lock;
   GQueue           incoming;  /* protected by lock */
@@ -23,12 +27,6 @@ struct _TwDispatcher
   gboolean         demoted;   /* owner thread only */
 };
 
-typedef struct
-{
-  GSource       source;
-  TwDispatcher *dispatcher;   /* not a reference: the dispatcher owns the source */
-} TwDispatchSource;
-
 static GMutex      dispatchers_lock;
 static GHashTable *dispatchers;   /* GMainContext* -> TwDispatcher* */
 
@@ -37,7 +35,7 @@ tw_dispatch_source_dispatch (GSource     *source,
                              GSourceFunc  callback,
                              gpointer     user_data)
 {
-  TwDispatcher *self = ((TwDispatchSource *) source)->dispatcher;
+  TwDispatcher *self = (TwDispatcher *) source;
   gint64 deadline = g_get_monotonic_time () + TW_DISPATCH_BUDGET_USEC;
   gboolean over_budget = FALSE;
   GList *link;
@@ -76,14 +74,15 @@ tw_dispatch_source_dispatch (GSource     *source,
   if (self->local.length == 0 && self->incoming.length == 0)
     {
       self->armed = FALSE;
-      g_source_set_ready_time (source, -1);
+      if (!g_source_is_destroyed (source))
+        g_source_set_ready_time (source, -1);
     }
   g_mutex_unlock (&self->lock);
 
   /* Over budget, the flood continues below GTK's redraw and input priorities
    * so the frame clock and event handling run in between; back to normal
    * priority once the queue has been drained. */
-  if (over_budget != self->demoted)
+  if (over_budget != self->demoted && !g_source_is_destroyed (source))
     {
       self->demoted = over_budget;
       g_source_set_priority (source, over_budget ? G_PRIORITY_DEFAULT_IDLE
@@ -93,25 +92,40 @@ tw_dispatch_source_dispatch (GSource     *source,
   return G_SOURCE_CONTINUE;
 }
 
+static void
+tw_dispatch_source_finalize (GSource *source)
+{
+  TwDispatcher *self = (TwDispatcher *) source;
+
+  /* No worker of this context is left, so no run can still push events. */
+  g_assert (self->incoming.length == 0);
+  g_assert (self->local.length == 0);
+
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+}
+
 static GSourceFuncs tw_dispatch_source_funcs = {
   .dispatch = tw_dispatch_source_dispatch,
+  .finalize = tw_dispatch_source_finalize,
 };
 
 static TwDispatcher *
 tw_dispatcher_new (GMainContext *context)
 {
-  TwDispatcher *self = g_new0 (TwDispatcher, 1);
+  GSource *source = g_source_new (&tw_dispatch_source_funcs, sizeof (TwDispatcher));
+  TwDispatcher *self = (TwDispatcher *) source;
 
-  g_atomic_ref_count_init (&self->ref_count);
+  g_atomic_ref_count_init (&self->users);
   g_mutex_init (&self->lock);
+  g_queue_init (&self->incoming);
+  g_queue_init (&self->local);
   self->context = g_main_context_ref (context);
-  self->source = g_source_new (&tw_dispatch_source_funcs, sizeof (TwDispatchSource));
-  ((TwDispatchSource *) self->source)->dispatcher = self;
-  g_source_set_name (self->source, "[threadworker] dispatch");
-  g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
-  g_source_set_can_recurse (self->source, TRUE);
-  g_source_set_ready_time (self->source, -1);
-  g_source_attach (self->source, context);
+  g_source_set_name (source, "[threadworker] dispatch");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_ready_time (source, -1);
+  g_source_attach (source, context);
 
   return self;
 }
@@ -126,7 +140,7 @@ _tw_dispatcher_ref_for_context (GMainContext *context)
     dispatchers = g_hash_table_new (NULL, NULL);
   self = g_hash_table_lookup (dispatchers, context);
   if (self != NULL)
-    g_atomic_ref_count_inc (&self->ref_count);
+    g_atomic_ref_count_inc (&self->users);
   else
     {
       self = tw_dispatcher_new (context);
@@ -140,9 +154,9 @@ _tw_dispatcher_ref_for_context (GMainContext *context)
 void
 _tw_dispatcher_unref (TwDispatcher *self)
 {
-  /* The table lock makes "drop the last ref" and "look up and ref" exclusive. */
+  /* The table lock makes "drop the last user" and "look up and ref" exclusive. */
   g_mutex_lock (&dispatchers_lock);
-  if (!g_atomic_ref_count_dec (&self->ref_count))
+  if (!g_atomic_ref_count_dec (&self->users))
     {
       g_mutex_unlock (&dispatchers_lock);
       return;
@@ -150,15 +164,9 @@ _tw_dispatcher_unref (TwDispatcher *self)
   g_hash_table_remove (dispatchers, self->context);
   g_mutex_unlock (&dispatchers_lock);
 
-  /* No worker of this context is left, so no run can still push events. */
-  g_assert (self->incoming.length == 0);
-  g_assert (self->local.length == 0);
-
-  g_source_destroy (self->source);
-  g_source_unref (self->source);
-  g_main_context_unref (self->context);
-  g_mutex_clear (&self->lock);
-  g_free (self);
+  /* Freed by GLib once no dispatch is using it (see the finalize func). */
+  g_source_destroy (&self->source);
+  g_source_unref (&self->source);
 }
 
 void
@@ -174,7 +182,7 @@ _tw_dispatcher_push (TwDispatcher *self,
     {
       /* Only the first event after a drain wakes the context. */
       self->armed = TRUE;
-      g_source_set_ready_time (self->source, 0);
+      g_source_set_ready_time (&self->source, 0);
     }
   g_mutex_unlock (&self->lock);
 }
