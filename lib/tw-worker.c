@@ -1018,6 +1018,7 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   /**
    * TwWorker::yielded:
+   * @self: the worker
    * @value: the yielded value; owned by the worker, valid during the emission
    *   (copy it to keep it, or read it later with [method@Tw.Worker.get_value])
    *
@@ -1032,6 +1033,7 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   /**
    * TwWorker::returned:
+   * @self: the worker
    * @value: the result; unset if the work returned none
    *
    * Emitted on the owner context when a run returns a result. Never emitted
@@ -1046,6 +1048,7 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   /**
    * TwWorker::errored:
+   * @self: the worker
    * @error: the error the work reported
    *
    * Emitted on the owner context when a run fails.
@@ -1059,6 +1062,7 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   /**
    * TwWorker::warned:
+   * @self: the worker
    * @message: the warning
    *
    * Emitted on the owner context for each [method@Tw.Worker.warn] of the work.
