@@ -4,6 +4,8 @@
  */
 #include "tw-test-util.h"
 
+#include <string.h>
+
 gboolean
 tw_test_wakeup_cb (gpointer data)
 {
@@ -162,4 +164,85 @@ tw_recorder_wait_finished (TwRecorder *self,
                            guint       n)
 {
   TW_TEST_WAIT_UNTIL (self->n_finished >= n);
+}
+
+void
+tw_assert_one_run (const char *log,
+                   char        terminal)
+{
+  gsize len = strlen (log);
+
+  if (len < 3 || log[0] != 'S' || log[len - 1] != 'F' || log[len - 2] != terminal ||
+      strspn (log + 1, "YWPU") != len - 3)
+    g_error ("not one run ending with %c: \"%s\"", terminal, log);
+}
+
+void
+tw_gate_init (TwGate *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->open = FALSE;
+}
+
+void
+tw_gate_clear (TwGate *self)
+{
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+}
+
+void
+tw_gate_open (TwGate *self)
+{
+  g_mutex_lock (&self->lock);
+  self->open = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+tw_gate_is_open (TwGate *self)
+{
+  gboolean open;
+
+  g_mutex_lock (&self->lock);
+  open = self->open;
+  g_mutex_unlock (&self->lock);
+
+  return open;
+}
+
+void
+tw_gate_wait (TwGate *self)
+{
+  gint64 end = g_get_monotonic_time () + TW_TEST_DEADLINE_MS * (gint64) 1000;
+
+  g_mutex_lock (&self->lock);
+  while (!self->open)
+    if (!g_cond_wait_until (&self->cond, &self->lock, end))
+      g_error ("timed out after %d ms waiting for a gate", TW_TEST_DEADLINE_MS);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+count_tick_cb (gpointer data)
+{
+  guint *ticks = data;
+
+  (*ticks)++;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+tw_test_iterate_ticks (guint n)
+{
+  guint ticks = 0;
+  GSource *timer = g_timeout_source_new (2);
+
+  g_source_set_callback (timer, count_tick_cb, &ticks, NULL);
+  g_source_attach (timer, g_main_context_get_thread_default ());
+  TW_TEST_WAIT_UNTIL (ticks >= n);
+  g_source_destroy (timer);
+  g_source_unref (timer);
 }

@@ -57,3 +57,29 @@ void        tw_recorder_wait_finished (TwRecorder *self,
                                        guint       n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TwRecorder, tw_recorder_free)
+
+/* Asserts that @log (a recorder's) is one complete run: `S` first, then only
+ * Y/W/P/U, then exactly one of @terminal (R, E or A), then `F` last. */
+void        tw_assert_one_run (const char *log,
+                               char        terminal);
+
+/* A one-shot flag threads wait on: a worker thread waits until the test opens
+ * it, or the test thread waits (without iterating) until a worker opens it.
+ * Waits fail the test after TW_TEST_DEADLINE_MS. */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+} TwGate;
+
+void        tw_gate_init      (TwGate     *self);
+void        tw_gate_clear     (TwGate     *self);
+void        tw_gate_open      (TwGate     *self);
+gboolean    tw_gate_is_open   (TwGate     *self);
+void        tw_gate_wait      (TwGate     *self);
+
+/* Iterates the thread-default context until @n ticks of a short timer have
+ * passed. Only for checks that something does *not* happen: it gives a wrong
+ * behaviour the chance to show, it synchronises nothing. */
+void        tw_test_iterate_ticks (guint n);
