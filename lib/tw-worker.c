@@ -1190,6 +1190,9 @@ tw_worker_start_run (TwWorker *self)
   run = tw_run_new (self);
   priv->run = run;
   priv->pause_requested = FALSE;
+  /* This run is the one a pending restart asked for (a `finished` handler
+   * may start the worker before the restart does): never start two. */
+  priv->restart_pending = FALSE;
   run->tasks = g_steal_pointer (&priv->pending_tasks);
 
   g_object_freeze_notify (G_OBJECT (self));
