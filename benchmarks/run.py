@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""Runs every threadworker benchmark against its peers and prints a table.
+
+Each benchmark program measures one peer per process (--peer NAME) and prints
+one JSON object. Rounds run every peer once, in a rotating order; a ratio is
+taken between peers of the same round and the table shows the median over
+rounds, so load from other processes on a shared machine hits both sides of a
+ratio alike. Absolute figures are printed for context, never asserted: a
+missed target is reported, and the exit status only says whether every
+program ran.
+
+Usage: benchmarks/run.py [--quick] [--builddir DIR] [--rounds N] [--only 1,2]
+"""
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+SRCDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+MiB = 1024 * 1024
+
+
+def fmt_rate(v):
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} M/s"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} k/s"
+    return f"{v:.0f} /s"
+
+
+def fmt_us(v):
+    return f"{v / 1000:.2f} ms" if v >= 1000 else f"{v:.0f} µs"
+
+
+def fmt_ms(v):
+    return f"{v:.1f} ms"
+
+
+def fmt_s(v):
+    return f"{v:.3f} s"
+
+
+def fmt_bytes(v):
+    return f"{v / MiB:.1f} MiB" if v >= MiB else f"{v:.0f} B"
+
+
+# What each benchmark runs. `peers` are the --peer values, threadworker's
+# first; `cases` are measurements of threadworker alone (no peer).
+BENCHES = [
+    dict(id=1, prog="bench-function-workers", peers=["threadworker", "gtask", "gthread"],
+         title="100,000 tiny function workers, start → returned (jobs/s)"),
+    dict(id=2, prog="bench-yield-throughput", peers=["threadworker", "invoke", "floor"],
+         title="1,000,000 yields to a C handler (values/s)"),
+    dict(id=3, prog="bench-latency", peers=["threadworker", "invoke"],
+         title="latency yield → handler, idle loop"),
+    dict(id=4, prog="bench_python.py", peers=["threadworker", "superqt"],
+         title="Python: 100,000 yields; 1,000 function workers", python=True),
+    dict(id=5, prog="bench-ui-stall", peers=["threadworker", "invoke"],
+         title="UI stall: longest gap of a 16 ms redraw-priority timer, 2 s flood"),
+    dict(id=6, prog="bench-memory", peers=["queue", "latest", "idle-workers"],
+         title="memory: 1,000,000 × 4 KiB yields to a 1,000/s consumer; idle workers",
+         rounds=1),
+    dict(id=7, prog="bench-control", peers=["quit", "pause"],
+         title="control latency, generator stepping every 1 ms (p99)"),
+    dict(id=8, prog="bench-scale", peers=["threadworker", "gtask"],
+         title="10,000 workers, pool max-threads 8"),
+]
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def ratios(runs, key, num, den):
+    """Median over rounds of runs[num][i][key] / runs[den][i][key]."""
+    pairs = zip(runs.get(num, []), runs.get(den, []))
+    return median([a[key] / b[key] for a, b in pairs if b.get(key)])
+
+
+def med(runs, peer, key):
+    return median([r[key] for r in runs.get(peer, []) if key in r])
+
+
+def worst(runs, peer, key, highest=True):
+    values = [r[key] for r in runs.get(peer, []) if key in r]
+    if not values:
+        return float("nan")
+    return max(values) if highest else min(values)
+
+
+def row(measure, tw, peer, ratio, target, met):
+    return dict(measure=measure, threadworker=tw, peer=peer, ratio=ratio,
+                target=target, met=met)
+
+
+def rows_for(bench, runs):
+    """The table rows of one benchmark, from its runs: {peer: [json, ...]}."""
+    i = bench["id"]
+    out = []
+    if i == 1:
+        r = ratios(runs, "jobs_per_s", "threadworker", "gtask")
+        out.append(row("jobs/s vs GTask", fmt_rate(med(runs, "threadworker", "jobs_per_s")),
+                       "GTask " + fmt_rate(med(runs, "gtask", "jobs_per_s")),
+                       r, "≥ 1.5×", r >= 1.5))
+        r = ratios(runs, "jobs_per_s", "threadworker", "gthread")
+        out.append(row("jobs/s vs a GThread per job", "",
+                       "GThread " + fmt_rate(med(runs, "gthread", "jobs_per_s")),
+                       r, "", None))
+    elif i == 2:
+        tw = fmt_rate(med(runs, "threadworker", "values_per_s"))
+        r = ratios(runs, "values_per_s", "threadworker", "invoke")
+        out.append(row("values/s vs invoke per value", tw,
+                       "invoke " + fmt_rate(med(runs, "invoke", "values_per_s")),
+                       r, "≥ 10×", r >= 10))
+        r = ratios(runs, "values_per_s", "threadworker", "floor")
+        out.append(row("values/s vs locked queue + idle (floor)", "",
+                       "floor " + fmt_rate(med(runs, "floor", "values_per_s")),
+                       r, "≥ 0.3×", r >= 0.3))
+    elif i == 3:
+        r = ratios(runs, "p99_us", "threadworker", "invoke")
+        out.append(row("p99 latency", fmt_us(med(runs, "threadworker", "p99_us")),
+                       "invoke " + fmt_us(med(runs, "invoke", "p99_us")),
+                       r, "≤ 1.5×", r <= 1.5))
+        r = ratios(runs, "p50_us", "threadworker", "invoke")
+        out.append(row("p50 latency", fmt_us(med(runs, "threadworker", "p50_us")),
+                       "invoke " + fmt_us(med(runs, "invoke", "p50_us")),
+                       r, "", None))
+    elif i == 4:
+        for key, what in (("yields_per_s", "Python yields/s"),
+                          ("jobs_per_s", "Python function workers/s")):
+            r = ratios(runs, key, "threadworker", "superqt")
+            out.append(row(what, fmt_rate(med(runs, "threadworker", key)),
+                           "superqt " + fmt_rate(med(runs, "superqt", key)),
+                           r, "≥ 2×", r >= 2))
+    elif i == 5:
+        gap = med(runs, "threadworker", "max_gap_ms")
+        r = ratios(runs, "max_gap_ms", "threadworker", "invoke")
+        out.append(row("longest frame gap", fmt_ms(gap),
+                       "invoke " + fmt_ms(med(runs, "invoke", "max_gap_ms")),
+                       r, "≤ 20 ms", gap <= 20))
+    elif i == 6:
+        peak = worst(runs, "queue", "peak_rss")
+        q = runs.get("queue", [{}])[0]
+        out.append(row("QUEUE peak RSS ({:,} of {:,} delivered in a {:.0f} s window)".format(
+                           q.get("handled", 0), q.get("n", 0), q.get("window_s", 0)),
+                       fmt_bytes(peak), "", None, "≤ 64 MiB", peak <= 64 * MiB))
+        blocks = worst(runs, "latest", "blocks_peak")
+        out.append(row("LATEST blocks alive at once", f"{blocks:.0f}", "", None,
+                       "≤ 8", blocks <= 8))
+        per = max(worst(runs, "idle-workers", "heap_bytes_per_worker"),
+                  worst(runs, "idle-workers", "rss_bytes_per_worker"))
+        out.append(row("bytes per idle worker (10,000)", fmt_bytes(per), "", None,
+                       "≤ 1 KiB", per <= 1024))
+    elif i == 7:
+        for peer, what in (("quit", "quit() → aborted p99"), ("pause", "pause() → paused p99")):
+            p99 = med(runs, peer, "p99_ms")
+            out.append(row(what, fmt_ms(p99), "", None, "≤ 5 ms", p99 <= 5))
+    elif i == 8:
+        threads = worst(runs, "threadworker", "peak_threads")
+        out.append(row("peak threads", f"{threads:.0f}",
+                       "GTask {:.0f}".format(worst(runs, "gtask", "peak_threads")),
+                       None, "≤ 9", threads <= 9))
+        r = ratios(runs, "seconds", "threadworker", "gtask")
+        out.append(row("time vs GTask", fmt_s(med(runs, "threadworker", "seconds")),
+                       "GTask " + fmt_s(med(runs, "gtask", "seconds")),
+                       r, "≤ 1×", r <= 1.0))
+    return out
+
+
+def command_for(bench, peer, args):
+    if bench.get("python"):
+        cmd = ["/usr/bin/python3", os.path.join(SRCDIR, "benchmarks", bench["prog"])]
+    else:
+        cmd = [os.path.join(args.builddir, "benchmarks", bench["prog"])]
+    cmd += ["--peer", peer]
+    if args.quick:
+        cmd.append("--quick")
+    return cmd
+
+
+def python_env(args):
+    env = dict(os.environ)
+    typelib_dirs = [os.path.join(args.builddir, "introspection"),
+                    os.path.join(args.builddir, "lib")]
+    env["GI_TYPELIB_PATH"] = os.pathsep.join(
+        typelib_dirs + [p for p in [env.get("GI_TYPELIB_PATH")] if p])
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        [os.path.join(args.builddir, "lib")] +
+        [p for p in [env.get("LD_LIBRARY_PATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.join(SRCDIR, "introspection")] +
+        [p for p in [env.get("PYTHONPATH")] if p])
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def run_one(bench, peer, args):
+    cmd = command_for(bench, peer, args)
+    env = python_env(args) if bench.get("python") else None
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                              timeout=120 if args.quick else 1200)
+    except subprocess.TimeoutExpired:
+        return None, "timed out"
+    if proc.returncode == 77:
+        return None, "skipped: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return None, f"exit {proc.returncode}: {tail}"
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1]), None
+    except (ValueError, IndexError):
+        return None, "no JSON on stdout"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small N: proves every program builds and runs")
+    parser.add_argument("--builddir", default=os.path.join(SRCDIR, "_build-bench"))
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="rounds per benchmark (default 3, 1 with --quick)")
+    parser.add_argument("--only", default="", help="comma-separated benchmark numbers")
+    parser.add_argument("--output", default=os.path.join(SRCDIR, "benchmarks", "results",
+                                                         "latest.json"))
+    args = parser.parse_args()
+    args.builddir = os.path.abspath(args.builddir)
+    rounds = args.rounds or (1 if args.quick else 3)
+    only = {int(x) for x in args.only.split(",") if x}
+
+    started = time.time()
+    load_before = os.getloadavg()
+    results = []
+    failures = []
+    for bench in BENCHES:
+        if only and bench["id"] not in only:
+            continue
+        n_rounds = min(rounds, bench.get("rounds", rounds))
+        runs, problems = {}, []
+        print(f"[{bench['id']}] {bench['title']}", file=sys.stderr, flush=True)
+        for r in range(n_rounds):
+            peers = bench["peers"]
+            order = peers[r % len(peers):] + peers[:r % len(peers)]
+            for peer in order:
+                result, problem = run_one(bench, peer, args)
+                if result is None:
+                    problems.append(f"{peer}: {problem}")
+                    print(f"    {peer}: {problem}", file=sys.stderr, flush=True)
+                else:
+                    runs.setdefault(peer, []).append(result)
+        skipped = problems and all(": skipped" in p for p in problems)
+        complete = all(len(runs.get(p, [])) == n_rounds for p in bench["peers"])
+        entry = dict(id=bench["id"], title=bench["title"], program=bench["prog"],
+                     rounds=n_rounds, runs=runs, problems=problems,
+                     rows=rows_for(bench, runs) if complete else [])
+        if not complete and not skipped:
+            failures.append(bench["id"])
+        results.append(entry)
+
+    print_table(results, args, rounds)
+
+    report = dict(
+        command=" ".join(["benchmarks/run.py"] + sys.argv[1:]),
+        date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        commit=git_commit(),
+        quick=args.quick, rounds=rounds,
+        host=dict(nproc=os.cpu_count(), loadavg_before=load_before,
+                  loadavg_after=os.getloadavg()),
+        seconds=round(time.time() - started, 1),
+        benchmarks=results)
+    os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    with open(args.output, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, ensure_ascii=False, default=str)
+        f.write("\n")
+    print(f"\nwrote {os.path.relpath(args.output, SRCDIR)}", file=sys.stderr)
+
+    if failures:
+        print("benchmarks that did not run: " + ", ".join(map(str, failures)),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def git_commit():
+    try:
+        out = subprocess.run(["git", "-C", SRCDIR, "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def print_table(results, args, rounds):
+    mode = "quick (small N: proves it runs, the figures mean little)" if args.quick \
+        else f"full, median of {rounds} rounds"
+    print(f"\nthreadworker benchmarks — {mode}; ratios are threadworker ÷ peer, same run\n")
+    print("| # | measurement | threadworker | peer | ratio | target | met |")
+    print("|---|---|---|---|---|---|---|")
+    for entry in results:
+        if not entry["rows"]:
+            why = "; ".join(entry["problems"]) or "not run"
+            print(f"| {entry['id']} | {entry['title']} | — | — | — | — | {why} |")
+            continue
+        for n, r in enumerate(entry["rows"]):
+            ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}×"
+            met = {True: "yes", False: "**no**", None: ""}[r["met"]]
+            num = str(entry["id"]) if n == 0 else ""
+            print(f"| {num} | {r['measure']} | {r['threadworker']} | {r['peer']} "
+                  f"| {ratio} | {r['target']} | {met} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
