@@ -1442,10 +1442,12 @@ tw_worker_run_async (TwWorker            *self,
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   g_autoptr(GTask) task = NULL;
-  gboolean starts = priv->run == NULL;
+  gboolean starts;
 
   g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  starts = priv->run == NULL;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, tw_worker_run_async);
@@ -2027,12 +2029,10 @@ tw_worker_yield_pointer (TwWorker       *self,
   TwValue tv = TW_VALUE_INIT;
   TwRun *run;
 
-  g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
-  run = _tw_worker_get_current_run (self);
+  run = current_run_or_critical (self, G_STRFUNC);
   if (run == NULL)
     {
-      g_critical ("%s: must be called from the work of %s, on its thread",
-                  G_STRFUNC, G_OBJECT_TYPE_NAME (self));
+      /* @data is ours even when the call is refused. */
       if (destroy != NULL)
         destroy (data);
       return FALSE;
@@ -2054,7 +2054,8 @@ tw_run_return (TwRun    *run,
     {
       g_critical ("%s: the work of %s already reported its result",
                   G_STRFUNC, G_OBJECT_TYPE_NAME (run->worker));
-      _tw_value_clear (value);
+      if (value != NULL)   /* NULL for tw_worker_return_error() */
+        _tw_value_clear (value);
       g_clear_error (&error);
       return;
     }
@@ -2179,12 +2180,10 @@ tw_worker_return_pointer (TwWorker       *self,
   TwValue tv = TW_VALUE_INIT;
   TwRun *run;
 
-  g_return_if_fail (TW_IS_WORKER (self));
-  run = _tw_worker_get_current_run (self);
+  run = current_run_or_critical (self, G_STRFUNC);
   if (run == NULL)
     {
-      g_critical ("%s: must be called from the work of %s, on its thread",
-                  G_STRFUNC, G_OBJECT_TYPE_NAME (self));
+      /* @data is ours even when the call is refused. */
       if (destroy != NULL)
         destroy (data);
       return;
@@ -2213,14 +2212,12 @@ tw_worker_return_error (TwWorker *self,
 {
   TwRun *run;
 
-  g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (error != NULL);
 
-  run = _tw_worker_get_current_run (self);
+  run = current_run_or_critical (self, G_STRFUNC);
   if (run == NULL)
     {
-      g_critical ("%s: must be called from the work of %s, on its thread",
-                  G_STRFUNC, G_OBJECT_TYPE_NAME (self));
+      /* @error is ours even when the call is refused. */
       g_error_free (error);
       return;
     }
