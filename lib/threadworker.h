@@ -13,5 +13,6 @@
 # include "tw-worker.h"
 # include "tw-function-worker.h"
 # include "tw-generator-worker.h"
+# include "tw-subprocess-worker.h"
 # include "tw-pool.h"
 #undef TW_INSIDE

@@ -1,0 +1,1572 @@
+/* tw-subprocess-worker.c: TwSubprocessWorker runs a program as a child process
+ * in its own process group, yields its stdout lines, keeps a tail of its
+ * stderr, writes sent values to its stdin, and quits, pauses and resumes it
+ * with signals. One run = one child, watched from a pool thread.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+
+#include "tw-subprocess-worker.h"
+#include "tw-worker-private.h"
+
+/**
+ * TwSubprocessWorker:
+ *
+ * A worker that runs a program as a child process and reports on its output.
+ *
+ * A thread cannot be stopped from outside; a process can. Use a subprocess
+ * worker for work that does not cooperate (a long computation in a library
+ * without cancellation), that may crash, or that is written in another
+ * language. It is also how JavaScript (GJS) applications run work in
+ * parallel: the work is a program, the handlers are JavaScript.
+ *
+ * ```c
+ * const char *argv[] = { "rsync", "-a", "--info=progress2", src, dest, NULL };
+ * g_autoptr(GError) error = NULL;
+ * TwWorker *worker = tw_subprocess_worker_new (argv, &error);
+ *
+ * g_signal_connect (worker, "yielded", G_CALLBACK (on_line), log_view);
+ * g_signal_connect (worker, "errored", G_CALLBACK (on_failed), window);
+ * tw_worker_start (worker);
+ * ```
+ *
+ * ## The child
+ *
+ * The program is started with `argv` directly, never through a shell, so no
+ * argument is ever interpreted by one. Its standard input, output and error
+ * are pipes to the worker; it inherits no other file descriptor. It starts
+ * with the default action for `SIGPIPE` and no blocked signals, whatever the
+ * application set up, and runs in a process group of its own: quit, pause
+ * and resume signal the whole group, so the programs it starts go with it.
+ * Each run of the worker starts the program anew.
+ *
+ * ## Output
+ *
+ * Each line the child writes to its standard output is yielded as a string
+ * (%G_TYPE_STRING) without its line ending (`\n` or `\r\n`), through
+ * [signal@Tw.Worker::yielded], in order. The worker's
+ * [property@Tw.Worker:yield-policy] applies: with %TW_YIELD_POLICY_QUEUE a
+ * child that writes faster than the owner handles lines is held back by the
+ * pipe (at most [property@Tw.Worker:max-pending-yields] lines wait for the
+ * owner); with %TW_YIELD_POLICY_LATEST only the newest line is kept. Either
+ * way memory stays bounded however much the child writes. A line longer
+ * than 65536 bytes is yielded in pieces of at most that size. A last line
+ * without a newline is yielded when the output ends.
+ *
+ * Lines are made valid UTF-8: every byte that is not part of a valid UTF-8
+ * sequence, including a NUL byte, is replaced by U+FFFD REPLACEMENT
+ * CHARACTER, as g_utf8_make_valid() does. Programs writing another encoding
+ * should be run in a UTF-8 locale.
+ *
+ * ## Progress
+ *
+ * Unless [property@Tw.SubprocessWorker:parse-progress] is turned off, a line
+ * of exactly this form is not yielded but sets the worker's progress:
+ *
+ * ```
+ * PROGRESS <fraction>[ <text>]
+ * ```
+ *
+ * The word `PROGRESS` in capitals at the start of the line, one space, a
+ * number in C notation (`0.42`, `1`, `-1`), then optionally one space and a
+ * text. The number sets [property@Tw.Worker:progress]: 0 to 1, larger values
+ * count as 1, negative values mean "unknown". The text, if present, sets
+ * [property@Tw.Worker:progress-text]; without it the text is left as it was.
+ * A line that starts with `PROGRESS ` but has no valid, finite number (for
+ * example `PROGRESS done`) is yielded like any other line. For example, in a
+ * shell script: `echo "PROGRESS 0.5 Copying pictures"`.
+ *
+ * ## Errors and results
+ *
+ * The last [property@Tw.SubprocessWorker:stderr-tail-lines] lines the child
+ * wrote to its standard error (each cut to 4096 bytes) are kept for the
+ * error message. When the child has exited and its output has ended:
+ *
+ * - exit status 0: [signal@Tw.Worker::returned] with the status, a
+ *   %G_TYPE_INT64 0;
+ * - another exit status: [signal@Tw.Worker::errored] with
+ *   %TW_WORKER_ERROR_FAILED and a message naming the program, the status and
+ *   the end of its standard error;
+ * - killed by a signal (a crash): `errored` with %TW_WORKER_ERROR_FAILED and
+ *   a message naming the signal and the end of its standard error;
+ * - the program cannot be started: `errored` with %TW_WORKER_ERROR_FAILED.
+ *
+ * ## Quit, pause, resume
+ *
+ * [method@Tw.Worker.quit] sends `SIGTERM` to the child's process group (and
+ * `SIGCONT`, so that a paused child can act on it), then `SIGKILL` if the
+ * child has not exited after [property@Tw.SubprocessWorker:kill-timeout]
+ * milliseconds. The run ends with [signal@Tw.Worker::aborted] once the
+ * child has exited; output after the quit is read and dropped.
+ *
+ * [method@Tw.Worker.pause] sends `SIGSTOP` to the group at once, and the
+ * worker stops reading: [signal@Tw.Worker::paused] is emitted after every
+ * line read before it, and no line follows until [method@Tw.Worker.resume]
+ * sends `SIGCONT` and [signal@Tw.Worker::resumed] is emitted. A paused
+ * worker gives its slot in the pool to waiting work, as any paused worker.
+ *
+ * ## Input
+ *
+ * [method@Tw.Worker.send] writes a string followed by a newline, or the
+ * contents of a [struct@GLib.Bytes] as they are, to the child's standard
+ * input, in the order sent. It never blocks the owner thread: data waits in
+ * the worker until the child reads it. Other types of values are refused
+ * with %TW_WORKER_ERROR_INVALID_VALUE. [method@Tw.SubprocessWorker.close_stdin]
+ * closes the child's standard input after what was sent before, so that a
+ * program like `cat` or `sort` sees the end of its input. If the child stops
+ * reading (it exits or closes its input) while data waits,
+ * [signal@Tw.Worker::warned] is emitted once and the data is dropped.
+ *
+ * ## Threads
+ *
+ * Signals are emitted on the owner context like those of every worker. The
+ * child is started and watched from a thread of the worker's
+ * [class@Tw.Pool], which it occupies for the whole run (except while
+ * paused). The constructors, the property setters and
+ * [method@Tw.SubprocessWorker.close_stdin] are called on the owner thread.
+ */
+
+#define DEFAULT_KILL_TIMEOUT_MS    2000
+#define DEFAULT_STDERR_TAIL_LINES  10
+#define MAX_STDERR_TAIL_LINES      1000
+#define MAX_LINE_BYTES             65536
+#define MAX_STDERR_LINE_BYTES      4096
+#define READ_SIZE                  65536
+#define STDERR_DRAIN_READS         16
+
+struct _TwSubprocessWorker
+{
+  TwWorker             parent_instance;
+
+  /* Construct-only, then read by any thread. */
+  char               **argv;
+  GSubprocessLauncher *launcher;
+
+  /* Shared by the owner thread and the run's thread. Nests outside
+   * run->lock, never inside it. */
+  GMutex               lock;
+  guint                kill_timeout_ms;
+  guint                stderr_tail_lines;
+  gboolean             parse_progress;
+  GPid                 pgid;           /* the child's process group while a run has one */
+  GMainContext        *run_context;    /* the run thread's loop, woken by the owner */
+
+  /* Owner thread only: the run (known by its cancellable, which we keep
+   * alive so that it cannot be mistaken for a later run's) whose stdin was
+   * closed with close_stdin(). */
+  GCancellable        *stdin_closed_for;
+};
+
+G_DEFINE_FINAL_TYPE (TwSubprocessWorker, tw_subprocess_worker, TW_TYPE_WORKER)
+
+enum {
+  PROP_0,
+  PROP_ARGV,
+  PROP_LAUNCHER,
+  PROP_KILL_TIMEOUT,
+  PROP_STDERR_TAIL_LINES,
+  PROP_PARSE_PROGRESS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ------------------------------------------------------------------------ */
+/* Signals to the child (any thread)                                        */
+
+/* Called with self->lock held, which keeps pgid from being cleared (and the
+ * group id from being reused) under our feet. */
+static void
+signal_group_locked (TwSubprocessWorker *self,
+                     int                 signum)
+{
+  if (self->pgid > 0)
+    kill (-self->pgid, signum);
+}
+
+static void
+signal_group (TwSubprocessWorker *self,
+              int                 signum)
+{
+  g_mutex_lock (&self->lock);
+  signal_group_locked (self, signum);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Called with self->lock held: the run's thread re-reads its state. */
+static void
+wake_run_locked (TwSubprocessWorker *self)
+{
+  if (self->run_context != NULL)
+    g_main_context_wakeup (self->run_context);
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void
+child_setup (gpointer user_data)
+{
+  struct sigaction action = { 0 };
+  sigset_t none;
+
+  /* Its own process group: quit, pause and resume signal all of it. */
+  setpgid (0, 0);
+
+  /* A fresh program: an ignored SIGPIPE or a blocked signal of the parent
+   * would otherwise be inherited across exec. */
+  action.sa_handler = SIG_DFL;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGPIPE, &action, NULL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A run (the run's thread)                                                 */
+
+typedef struct _Child Child;
+typedef void (*LineFunc) (Child      *child,
+                          const char *line,
+                          gsize       len);
+
+struct _Child
+{
+  TwSubprocessWorker    *self;
+  TwWorker              *worker;
+  TwRun                 *run;
+  GMainContext          *context;
+  GSubprocess           *subprocess;
+  const char            *program;
+
+  GPollableInputStream  *out;
+  GPollableInputStream  *err;
+  GPollableOutputStream *in;
+  GSource               *out_source;
+  GSource               *err_source;
+  GSource               *in_source;
+  GSource               *kill_source;
+
+  guint8                *buffer;
+  GString               *out_line;      /* stdout line still without its newline */
+  GString               *err_line;      /* same for stderr */
+  GQueue                 err_tail;      /* char*, oldest first */
+  guint                  err_tail_max;
+  gboolean               parse_progress;
+
+  GBytes                *writing;       /* being written to stdin */
+  gsize                  written;
+
+  guint                  out_eof : 1;
+  guint                  err_eof : 1;
+  guint                  exited : 1;
+  guint                  terminating : 1;   /* quit: SIGTERM was sent */
+  guint                  killed : 1;        /* SIGKILL was sent */
+  guint                  dropping : 1;      /* quit: output is read and dropped */
+  guint                  stdin_done : 1;    /* closed, or the child stopped reading */
+};
+
+typedef enum {
+  READ_DATA,
+  READ_WOULD_BLOCK,
+  READ_END,
+} ReadResult;
+
+static char *
+to_utf8 (const char *bytes,
+         gsize       len)
+{
+  if (g_utf8_validate_len (bytes, len, NULL))
+    return g_strndup (bytes, len);
+  return g_utf8_make_valid (bytes, len);
+}
+
+/* Where to cut @str (@len bytes) so that the first piece has at most @max
+ * bytes, preferably between two UTF-8 characters. */
+static gsize
+cut_point (const char *str,
+           gsize       len,
+           gsize       max)
+{
+  gsize cut = max;
+
+  if (len <= max)
+    return len;
+  for (guint i = 0; i < 3 && cut > 1 && ((guchar) str[cut] & 0xC0) == 0x80; i++)
+    cut--;
+  return ((guchar) str[cut] & 0xC0) == 0x80 ? max : cut;
+}
+
+/* Passes one line on, in pieces of at most @max bytes. */
+static void
+emit_line (Child      *child,
+           const char *line,
+           gsize       len,
+           gsize       max,
+           LineFunc    func)
+{
+  do
+    {
+      gsize n = cut_point (line, len, max);
+
+      func (child, line, n);
+      line += n;
+      len -= n;
+    }
+  while (len > 0);
+}
+
+/* Splits @data into lines for @func. A line without its newline yet waits
+ * in @partial, but never more than @max bytes of it: an endless line is
+ * passed on in pieces rather than buffered whole. */
+static void
+feed_lines (Child      *child,
+            GString    *partial,
+            const char *data,
+            gsize       len,
+            gsize       max,
+            LineFunc    func)
+{
+  const char *end = data + len;
+
+  while (data < end)
+    {
+      const char *newline = memchr (data, '\n', end - data);
+      const char *line;
+      gsize line_len;
+
+      if (newline == NULL)
+        {
+          g_string_append_len (partial, data, end - data);
+          while (partial->len > max)
+            {
+              gsize n = cut_point (partial->str, partial->len, max);
+
+              func (child, partial->str, n);
+              g_string_erase (partial, 0, n);
+            }
+          return;
+        }
+
+      if (partial->len > 0)
+        {
+          g_string_append_len (partial, data, newline - data);
+          line = partial->str;
+          line_len = partial->len;
+        }
+      else
+        {
+          line = data;
+          line_len = newline - data;
+        }
+      if (line_len > 0 && line[line_len - 1] == '\r')
+        line_len--;
+      emit_line (child, line, line_len, max, func);
+      g_string_truncate (partial, 0);
+      data = newline + 1;
+    }
+}
+
+/* `PROGRESS <fraction>[ <text>]`: applies it and returns TRUE, or returns
+ * FALSE if @line is not such a line. */
+static gboolean
+apply_progress_line (Child      *child,
+                     const char *line)
+{
+  const char *number;
+  char *end = NULL;
+  double fraction;
+
+  if (!g_str_has_prefix (line, "PROGRESS "))
+    return FALSE;
+
+  number = line + strlen ("PROGRESS ");
+  if (*number == '\0' || g_ascii_isspace (*number))
+    return FALSE;
+  fraction = g_ascii_strtod (number, &end);
+  if (end == number || (*end != '\0' && *end != ' ') || !isfinite (fraction))
+    return FALSE;
+
+  tw_worker_set_progress (child->worker, fraction);
+  if (*end == ' ')
+    tw_worker_set_progress_text (child->worker, end + 1);
+  return TRUE;
+}
+
+static void
+on_stdout_line (Child      *child,
+                const char *line,
+                gsize       len)
+{
+  g_autofree char *text = NULL;
+
+  if (child->dropping)
+    return;
+
+  text = to_utf8 (line, len);
+  if (child->parse_progress && apply_progress_line (child, text))
+    return;
+
+  /* Blocks while the queue is full (backpressure) and while paused. */
+  if (!tw_worker_yield_string (child->worker, text))
+    child->dropping = TRUE;
+}
+
+static void
+on_stderr_line (Child      *child,
+                const char *line,
+                gsize       len)
+{
+  if (child->err_tail_max == 0)
+    return;
+
+  g_queue_push_tail (&child->err_tail, to_utf8 (line, len));
+  while (child->err_tail.length > child->err_tail_max)
+    g_free (g_queue_pop_head (&child->err_tail));
+}
+
+/* Reads once from @stream without blocking and feeds the lines to @func. At
+ * the end of the stream, a last line without a newline is passed on too. */
+static ReadResult
+read_lines (Child                *child,
+            GPollableInputStream *stream,
+            GString              *partial,
+            gsize                 max,
+            LineFunc              func)
+{
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_pollable_input_stream_read_nonblocking (stream, child->buffer, READ_SIZE,
+                                                NULL, &error);
+  if (n > 0)
+    {
+      feed_lines (child, partial, (const char *) child->buffer, n, max, func);
+      return READ_DATA;
+    }
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return READ_WOULD_BLOCK;
+
+  if (n < 0 && !child->dropping)
+    {
+      g_autofree char *message = NULL;
+
+      /* TRANSLATORS: the first %s is a program, the second an error message */
+      message = g_strdup_printf (_("Cannot read the output of “%s”: %s"),
+                                 child->program, error->message);
+      tw_worker_warn (child->worker, message);
+    }
+
+  if (partial->len > 0)
+    {
+      emit_line (child, partial->str, partial->len, max, func);
+      g_string_truncate (partial, 0);
+    }
+  return READ_END;
+}
+
+static gboolean
+stdout_ready_cb (GObject  *stream,
+                 gpointer  user_data)
+{
+  Child *child = user_data;
+
+  /* One read per dispatch: pause and quit are looked at in between. */
+  if (read_lines (child, child->out, child->out_line, MAX_LINE_BYTES,
+                  on_stdout_line) != READ_END)
+    return G_SOURCE_CONTINUE;
+
+  child->out_eof = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stderr_ready_cb (GObject  *stream,
+                 gpointer  user_data)
+{
+  Child *child = user_data;
+
+  if (read_lines (child, child->err, child->err_line, MAX_STDERR_LINE_BYTES,
+                  on_stderr_line) != READ_END)
+    return G_SOURCE_CONTINUE;
+
+  child->err_eof = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+close_stdin (Child *child)
+{
+  if (child->stdin_done)
+    return;
+
+  child->stdin_done = TRUE;
+  g_clear_pointer (&child->writing, g_bytes_unref);
+  if (child->in_source != NULL)
+    {
+      g_source_destroy (child->in_source);
+      g_clear_pointer (&child->in_source, g_source_unref);
+    }
+  g_output_stream_close (G_OUTPUT_STREAM (child->in), NULL, NULL);
+}
+
+/* Writes what was sent, as far as the pipe takes it without blocking.
+ * Returns TRUE if it must wait for the pipe to become writable. */
+static gboolean
+pump_stdin (Child *child)
+{
+  while (!child->stdin_done)
+    {
+      g_autoptr(GError) error = NULL;
+      const guint8 *data;
+      gsize size;
+      gssize n;
+
+      if (child->writing == NULL)
+        {
+          GValue *sent = _tw_run_pop_sent (child->run);
+          GBytes *bytes;
+
+          if (sent == NULL)
+            return FALSE;
+          bytes = g_value_dup_boxed (sent);
+          g_value_unset (sent);
+          g_free (sent);
+
+          if (bytes == NULL)
+            {
+              /* close_stdin() */
+              close_stdin (child);
+              return FALSE;
+            }
+          child->writing = bytes;
+          child->written = 0;
+        }
+
+      data = g_bytes_get_data (child->writing, &size);
+      if (child->written < size)
+        {
+          n = g_pollable_output_stream_write_nonblocking (child->in,
+                                                          data + child->written,
+                                                          size - child->written,
+                                                          NULL, &error);
+          if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            return TRUE;
+          if (n < 0)
+            {
+              /* TRANSLATORS: %s is a program */
+              g_autofree char *message =
+                g_strdup_printf (_("“%s” stopped reading its input before "
+                                   "everything sent to it was written"),
+                                 child->program);
+
+              tw_worker_warn (child->worker, message);
+              close_stdin (child);
+              return FALSE;
+            }
+          child->written += n;
+          if (child->written < size)
+            continue;
+        }
+      g_clear_pointer (&child->writing, g_bytes_unref);
+    }
+
+  return FALSE;
+}
+
+static gboolean
+stdin_ready_cb (GObject  *stream,
+                gpointer  user_data)
+{
+  Child *child = user_data;
+
+  if (pump_stdin (child))
+    return G_SOURCE_CONTINUE;
+
+  /* close_stdin() may already have dropped it. */
+  if (child->in_source != NULL)
+    g_clear_pointer (&child->in_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_cb (GObject      *subprocess,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Child *child = user_data;
+
+  /* Without a cancellable, waiting cannot fail. */
+  g_subprocess_wait_finish (G_SUBPROCESS (subprocess), result, NULL);
+  child->exited = TRUE;
+}
+
+static gboolean
+kill_timeout_cb (gpointer user_data)
+{
+  Child *child = user_data;
+
+  signal_group (child->self, SIGKILL);
+  child->killed = TRUE;
+  g_clear_pointer (&child->kill_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* quit(): SIGTERM now, SIGKILL after the grace period. */
+static void
+begin_termination (Child *child)
+{
+  TwSubprocessWorker *self = child->self;
+  guint timeout_ms;
+
+  child->terminating = TRUE;
+  child->dropping = TRUE;
+  close_stdin (child);
+
+  g_mutex_lock (&self->lock);
+  timeout_ms = self->kill_timeout_ms;
+  signal_group_locked (self, SIGTERM);
+  /* A stopped child acts on SIGTERM only once it runs again. */
+  signal_group_locked (self, SIGCONT);
+  if (timeout_ms == 0)
+    signal_group_locked (self, SIGKILL);
+  g_mutex_unlock (&self->lock);
+
+  if (timeout_ms == 0)
+    {
+      child->killed = TRUE;
+      return;
+    }
+
+  child->kill_source = g_timeout_source_new (timeout_ms);
+  g_source_set_name (child->kill_source, "[threadworker] kill timeout");
+  g_source_set_callback (child->kill_source, kill_timeout_cb, child, NULL);
+  g_source_attach (child->kill_source, child->context);
+}
+
+/* Whether a process of the child's group is still there (after the child
+ * itself exited, its children may remain). */
+static gboolean
+group_alive (Child *child)
+{
+  TwSubprocessWorker *self = child->self;
+  gboolean alive;
+
+  g_mutex_lock (&self->lock);
+  alive = self->pgid > 0 && kill (-self->pgid, 0) == 0;
+  g_mutex_unlock (&self->lock);
+
+  return alive;
+}
+
+static gboolean
+run_is_over (Child *child)
+{
+  if (!child->exited)
+    return FALSE;
+  /* Normally: every line was read (a process that inherited the output
+   * keeps it open, and we wait for it as a shell's `$(…)` does). */
+  if (!child->terminating)
+    return child->out_eof;
+  /* After quit: the rest of the group got SIGKILL, or is gone. */
+  return child->killed || (child->out_eof && !group_alive (child));
+}
+
+static void
+watch_stream (Child     *child,
+              GSource  **source,
+              GSource   *new_source,
+              GCallback  callback)
+{
+  *source = new_source;
+  g_source_set_callback (new_source, G_SOURCE_FUNC (callback), child, NULL);
+  g_source_attach (new_source, child->context);
+}
+
+static void
+set_nonblocking (GObject *stream)
+{
+  int fd;
+
+  if (G_IS_UNIX_INPUT_STREAM (stream))
+    fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream));
+  else
+    fd = g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (stream));
+  /* Cannot fail on a pipe we own. */
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+}
+
+static GSubprocess *
+spawn_child (Child   *child,
+             GError **error)
+{
+  TwSubprocessWorker *self = child->self;
+  g_autoptr(GError) local_error = NULL;
+  GSubprocess *subprocess;
+  const char *identifier;
+  GPid pid = 0;
+
+  if (self->argv == NULL || self->argv[0] == NULL || self->argv[0][0] == '\0')
+    {
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_INVALID_VALUE,
+                   _("The worker “%s” has no program to run"),
+                   tw_worker_get_name (child->worker));
+      return NULL;
+    }
+
+  subprocess = g_subprocess_launcher_spawnv (self->launcher,
+                                             (const char * const *) self->argv,
+                                             &local_error);
+  if (subprocess == NULL)
+    {
+      /* TRANSLATORS: the first %s is a program, the second an error message */
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                   _("Cannot start “%s”: %s"), child->program, local_error->message);
+      return NULL;
+    }
+
+  /* NULL if it already exited and was reaped: nothing left to signal. */
+  identifier = g_subprocess_get_identifier (subprocess);
+  if (identifier != NULL)
+    pid = atoi (identifier);
+
+  g_mutex_lock (&self->lock);
+  if (pid > 0)
+    {
+      /* The child does this too (child_setup); doing it here as well means
+       * the group exists before any signal is sent to it. Fails harmlessly
+       * if the child already exec'd. */
+      setpgid (pid, pid);
+      self->pgid = pid;
+
+      /* A pause asked before the group existed: see pause(). */
+      g_mutex_lock (&child->run->lock);
+      if (child->run->pause_requested && !child->run->abort)
+        signal_group_locked (self, SIGSTOP);
+      g_mutex_unlock (&child->run->lock);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return subprocess;
+}
+
+static void
+report_result (Child *child)
+{
+  GSubprocess *subprocess = child->subprocess;
+  g_autoptr(GString) tail = g_string_new (NULL);
+  GError *error;
+
+  for (const GList *l = child->err_tail.head; l != NULL; l = l->next)
+    {
+      if (tail->len > 0)
+        g_string_append_c (tail, '\n');
+      g_string_append (tail, l->data);
+    }
+
+  if (g_subprocess_get_if_exited (subprocess))
+    {
+      int status = g_subprocess_get_exit_status (subprocess);
+
+      if (status == 0)
+        {
+          tw_worker_return_int (child->worker, 0);
+          return;
+        }
+
+      if (tail->len > 0)
+        /* TRANSLATORS: %s is a program, %d its exit status; the last %s is
+         * what the program wrote on its standard error, over several lines */
+        error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                             _("“%s” exited with status %d:\n%s"),
+                             child->program, status, tail->str);
+      else
+        /* TRANSLATORS: %s is a program, %d its exit status */
+        error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                             _("“%s” exited with status %d"),
+                             child->program, status);
+    }
+  else
+    {
+      int signum = g_subprocess_get_term_sig (subprocess);
+
+      if (tail->len > 0)
+        /* TRANSLATORS: the first %s is a program, %d a signal number, the
+         * second %s the signal's description (“Segmentation fault”); the
+         * last %s is what the program wrote on its standard error */
+        error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                             _("“%s” was killed by signal %d (%s):\n%s"),
+                             child->program, signum, g_strsignal (signum), tail->str);
+      else
+        /* TRANSLATORS: the first %s is a program, %d a signal number, the
+         * second %s the signal's description (“Segmentation fault”) */
+        error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                             _("“%s” was killed by signal %d (%s)"),
+                             child->program, signum, g_strsignal (signum));
+    }
+
+  tw_worker_return_error (child->worker, error);
+}
+
+static void
+watch_child (Child *child)
+{
+  GSubprocess *subprocess = child->subprocess;
+
+  child->out = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stdout_pipe (subprocess));
+  child->err = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stderr_pipe (subprocess));
+  child->in = G_POLLABLE_OUTPUT_STREAM (g_subprocess_get_stdin_pipe (subprocess));
+  set_nonblocking (G_OBJECT (child->out));
+  set_nonblocking (G_OBJECT (child->err));
+  set_nonblocking (G_OBJECT (child->in));
+
+  watch_stream (child, &child->out_source,
+                g_pollable_input_stream_create_source (child->out, NULL),
+                G_CALLBACK (stdout_ready_cb));
+  watch_stream (child, &child->err_source,
+                g_pollable_input_stream_create_source (child->err, NULL),
+                G_CALLBACK (stderr_ready_cb));
+  g_subprocess_wait_async (subprocess, NULL, wait_cb, child);
+
+  for (;;)
+    {
+      /* Blocks while paused, reporting `paused` and `resumed`; FALSE once
+       * quit was asked. */
+      if (!child->terminating && !_tw_run_checkpoint (child->run))
+        begin_termination (child);
+
+      if (!child->stdin_done && child->in_source == NULL && pump_stdin (child))
+        watch_stream (child, &child->in_source,
+                      g_pollable_output_stream_create_source (child->in, NULL),
+                      G_CALLBACK (stdin_ready_cb));
+
+      if (run_is_over (child))
+        break;
+
+      /* Woken by the child's output and exit, the grace period, and the
+       * owner's pause, resume, quit and send. */
+      g_main_context_iteration (child->context, TRUE);
+    }
+
+  /* It has exited: what it wrote to stderr is in the pipe now (bounded, in
+   * case a process that inherited stderr goes on writing). */
+  for (guint i = 0; i < STDERR_DRAIN_READS && !child->err_eof; i++)
+    if (read_lines (child, child->err, child->err_line, MAX_STDERR_LINE_BYTES,
+                    on_stderr_line) != READ_DATA)
+      break;
+  if (child->err_line->len > 0)
+    on_stderr_line (child, child->err_line->str, child->err_line->len);
+
+  if (!child->terminating)
+    report_result (child);
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+tw_subprocess_worker_work (TwWorker     *worker,
+                           GCancellable *cancellable)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (worker);
+  g_autoptr(GError) error = NULL;
+  Child child = { 0 };
+  sigset_t sigpipe, old_mask;
+
+  /* Writing to a child that exited raises SIGPIPE in the writing thread;
+   * keep it from killing the application (we get EPIPE instead). */
+  sigemptyset (&sigpipe);
+  sigaddset (&sigpipe, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &sigpipe, &old_mask);
+
+  child.self = self;
+  child.worker = worker;
+  child.run = _tw_worker_get_current_run (worker);
+  child.program = self->argv != NULL && self->argv[0] != NULL ? self->argv[0] : "";
+  child.context = g_main_context_new ();
+  child.buffer = g_malloc (READ_SIZE);
+  child.out_line = g_string_new (NULL);
+  child.err_line = g_string_new (NULL);
+  g_queue_init (&child.err_tail);
+
+  g_mutex_lock (&self->lock);
+  child.err_tail_max = self->stderr_tail_lines;
+  child.parse_progress = self->parse_progress;
+  self->run_context = g_main_context_ref (child.context);
+  g_mutex_unlock (&self->lock);
+
+  g_main_context_push_thread_default (child.context);
+
+  child.subprocess = spawn_child (&child, &error);
+  if (child.subprocess != NULL)
+    watch_child (&child);
+  else
+    tw_worker_return_error (worker, g_steal_pointer (&error));
+
+  clear_source (&child.out_source);
+  clear_source (&child.err_source);
+  clear_source (&child.in_source);
+  clear_source (&child.kill_source);
+  g_clear_pointer (&child.writing, g_bytes_unref);
+  g_clear_object (&child.subprocess);
+
+  g_mutex_lock (&self->lock);
+  self->pgid = 0;
+  g_clear_pointer (&self->run_context, g_main_context_unref);
+  g_mutex_unlock (&self->lock);
+
+  g_main_context_pop_thread_default (child.context);
+  g_main_context_unref (child.context);
+
+  g_queue_clear_full (&child.err_tail, g_free);
+  g_string_free (child.out_line, TRUE);
+  g_string_free (child.err_line, TRUE);
+  g_free (child.buffer);
+
+  /* Take a SIGPIPE our writes raised before the thread may receive it. */
+  {
+    sigset_t pending;
+    struct timespec no_wait = { 0, 0 };
+
+    sigpending (&pending);
+    if (sigismember (&pending, SIGPIPE))
+      sigtimedwait (&sigpipe, NULL, &no_wait);
+  }
+  pthread_sigmask (SIG_SETMASK, &old_mask, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Owner thread                                                             */
+
+static void
+tw_subprocess_worker_pause (TwWorker *worker)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (worker);
+
+  /* The engine records the request first. The run's thread reports `paused`
+   * from its checkpoint once it has stopped reading, so no line can follow
+   * the signal; a child spawned after this point is stopped by
+   * spawn_child(), which reads the request under both locks. */
+  TW_WORKER_CLASS (tw_subprocess_worker_parent_class)->pause (worker);
+
+  g_mutex_lock (&self->lock);
+  signal_group_locked (self, SIGSTOP);
+  wake_run_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+tw_subprocess_worker_resume (TwWorker *worker)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (worker);
+
+  /* Withdraw the request first, so that spawn_child() cannot stop a child
+   * after we sent SIGCONT. */
+  TW_WORKER_CLASS (tw_subprocess_worker_parent_class)->resume (worker);
+
+  g_mutex_lock (&self->lock);
+  signal_group_locked (self, SIGCONT);
+  wake_run_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+tw_subprocess_worker_quit (TwWorker *worker)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (worker);
+
+  /* Sets abort and wakes a paused or blocked run's thread, which sends the
+   * signals and waits for the child (begin_termination()). */
+  TW_WORKER_CLASS (tw_subprocess_worker_parent_class)->quit (worker);
+
+  g_mutex_lock (&self->lock);
+  wake_run_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Hands @bytes (or NULL: close stdin) to the run's thread. Takes @bytes. */
+static void
+queue_for_stdin (TwSubprocessWorker *self,
+                 TwRun              *run,
+                 GBytes             *bytes)
+{
+  GValue *item = g_new0 (GValue, 1);
+
+  g_value_init (item, G_TYPE_BYTES);
+  g_value_take_boxed (item, bytes);
+
+  /* Values still queued when the run ends are freed with it. */
+  g_mutex_lock (&run->lock);
+  g_queue_push_tail (&run->sent, item);
+  g_mutex_unlock (&run->lock);
+
+  g_mutex_lock (&self->lock);
+  wake_run_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+tw_subprocess_worker_send (TwWorker      *worker,
+                           const GValue  *value,
+                           GError       **error)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (worker);
+  TwRun *run = _tw_worker_get_run (worker);
+  GBytes *bytes = NULL;
+
+  if (G_VALUE_HOLDS_STRING (value) && g_value_get_string (value) != NULL)
+    {
+      const char *str = g_value_get_string (value);
+      gsize len = strlen (str);
+      char *line = g_malloc (len + 1);
+
+      memcpy (line, str, len);
+      line[len] = '\n';
+      bytes = g_bytes_new_take (line, len + 1);
+    }
+  else if (G_VALUE_HOLDS (value, G_TYPE_BYTES) && g_value_get_boxed (value) != NULL)
+    bytes = g_value_dup_boxed (value);
+  else
+    {
+      /* TRANSLATORS: the first %s is a worker's name, the second a type name */
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_INVALID_VALUE,
+                   _("The worker “%s” accepts only strings and bytes (GBytes), "
+                     "not a value of type %s"),
+                   tw_worker_get_name (worker), G_VALUE_TYPE_NAME (value));
+      return FALSE;
+    }
+
+  if (self->stdin_closed_for == run->cancellable)
+    {
+      g_bytes_unref (bytes);
+      /* TRANSLATORS: %s is a worker's name */
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                   _("Cannot send a value to the worker “%s”: its input was closed"),
+                   tw_worker_get_name (worker));
+      return FALSE;
+    }
+
+  queue_for_stdin (self, run, bytes);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GObject                                                                  */
+
+static void
+tw_subprocess_worker_constructed (GObject *object)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (object);
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                           G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                           G_SUBPROCESS_FLAGS_STDERR_PIPE;
+
+  G_OBJECT_CLASS (tw_subprocess_worker_parent_class)->constructed (object);
+
+  if (self->launcher == NULL)
+    self->launcher = g_subprocess_launcher_new (flags);
+  else
+    g_subprocess_launcher_set_flags (self->launcher, flags);
+  g_subprocess_launcher_set_child_setup (self->launcher, child_setup, NULL, NULL);
+}
+
+static void
+tw_subprocess_worker_finalize (GObject *object)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (object);
+
+  g_clear_pointer (&self->argv, g_strfreev);
+  g_clear_object (&self->launcher);
+  g_clear_object (&self->stdin_closed_for);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (tw_subprocess_worker_parent_class)->finalize (object);
+}
+
+static void
+tw_subprocess_worker_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ARGV:
+      g_value_set_boxed (value, self->argv);
+      break;
+    case PROP_LAUNCHER:
+      g_value_set_object (value, self->launcher);
+      break;
+    case PROP_KILL_TIMEOUT:
+      g_value_set_uint (value, tw_subprocess_worker_get_kill_timeout (self));
+      break;
+    case PROP_STDERR_TAIL_LINES:
+      g_value_set_uint (value, tw_subprocess_worker_get_stderr_tail_lines (self));
+      break;
+    case PROP_PARSE_PROGRESS:
+      g_value_set_boolean (value, tw_subprocess_worker_get_parse_progress (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tw_subprocess_worker_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  TwSubprocessWorker *self = TW_SUBPROCESS_WORKER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ARGV:
+      self->argv = g_value_dup_boxed (value);
+      break;
+    case PROP_LAUNCHER:
+      self->launcher = g_value_dup_object (value);
+      break;
+    case PROP_KILL_TIMEOUT:
+      tw_subprocess_worker_set_kill_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_STDERR_TAIL_LINES:
+      tw_subprocess_worker_set_stderr_tail_lines (self, g_value_get_uint (value));
+      break;
+    case PROP_PARSE_PROGRESS:
+      tw_subprocess_worker_set_parse_progress (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tw_subprocess_worker_class_init (TwSubprocessWorkerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  TwWorkerClass *worker_class = TW_WORKER_CLASS (klass);
+
+  _tw_i18n_init ();
+
+  object_class->constructed = tw_subprocess_worker_constructed;
+  object_class->finalize = tw_subprocess_worker_finalize;
+  object_class->get_property = tw_subprocess_worker_get_property;
+  object_class->set_property = tw_subprocess_worker_set_property;
+
+  worker_class->work = tw_subprocess_worker_work;
+  worker_class->send = tw_subprocess_worker_send;
+  worker_class->pause = tw_subprocess_worker_pause;
+  worker_class->resume = tw_subprocess_worker_resume;
+  worker_class->quit = tw_subprocess_worker_quit;
+
+  /**
+   * TwSubprocessWorker:argv:
+   *
+   * The program and its arguments. The program is looked up in `PATH`
+   * unless it contains a `/`. Set at construction.
+   */
+  properties[PROP_ARGV] =
+    g_param_spec_boxed ("argv", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * TwSubprocessWorker:launcher:
+   *
+   * The launcher that starts the child, for its working directory and
+   * environment. Set at construction; a new one by default. The worker
+   * sets its flags and child setup function.
+   */
+  properties[PROP_LAUNCHER] =
+    g_param_spec_object ("launcher", NULL, NULL, G_TYPE_SUBPROCESS_LAUNCHER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * TwSubprocessWorker:kill-timeout:
+   *
+   * How long, in milliseconds, [method@Tw.Worker.quit] waits after sending
+   * `SIGTERM` before it sends `SIGKILL` to the child's process group. 0 sends
+   * `SIGKILL` at once.
+   */
+  properties[PROP_KILL_TIMEOUT] =
+    g_param_spec_uint ("kill-timeout", NULL, NULL, 0, G_MAXUINT, DEFAULT_KILL_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwSubprocessWorker:stderr-tail-lines:
+   *
+   * How many of the last lines the child wrote to its standard error are
+   * kept and put into the error message when it fails; 0 keeps none. Takes
+   * effect at the next start.
+   */
+  properties[PROP_STDERR_TAIL_LINES] =
+    g_param_spec_uint ("stderr-tail-lines", NULL, NULL, 0, MAX_STDERR_TAIL_LINES,
+                       DEFAULT_STDERR_TAIL_LINES,
+                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwSubprocessWorker:parse-progress:
+   *
+   * Whether `PROGRESS <fraction>[ <text>]` lines set the progress instead of
+   * being yielded (see [class@Tw.SubprocessWorker]). Takes effect at the next
+   * start.
+   */
+  properties[PROP_PARSE_PROGRESS] =
+    g_param_spec_boolean ("parse-progress", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+tw_subprocess_worker_init (TwSubprocessWorker *self)
+{
+  g_mutex_init (&self->lock);
+  self->kill_timeout_ms = DEFAULT_KILL_TIMEOUT_MS;
+  self->stderr_tail_lines = DEFAULT_STDERR_TAIL_LINES;
+  self->parse_progress = TRUE;
+}
+
+/* Fails early, with a clear message, for a program that cannot be found. */
+static gboolean
+check_program (const char  *program,
+               GError     **error)
+{
+  g_autofree char *path = NULL;
+
+  if (program[0] == '\0')
+    {
+      g_set_error_literal (error, TW_WORKER_ERROR, TW_WORKER_ERROR_INVALID_VALUE,
+                           _("The program name is empty"));
+      return FALSE;
+    }
+
+  /* A relative path with a slash depends on the launcher's working
+   * directory: starting it will tell. */
+  if (strchr (program, '/') != NULL && !g_path_is_absolute (program))
+    return TRUE;
+
+  if (strchr (program, '/') == NULL)
+    path = g_find_program_in_path (program);
+  else if (g_file_test (program, G_FILE_TEST_IS_EXECUTABLE) &&
+           !g_file_test (program, G_FILE_TEST_IS_DIR))
+    path = g_strdup (program);
+
+  if (path == NULL)
+    {
+      /* TRANSLATORS: %s is a program */
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                   _("Cannot find the program “%s”"), program);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * tw_subprocess_worker_new:
+ * @argv: (array zero-terminated=1) (element-type filename): the program and
+ *   its arguments, not empty; copied
+ * @error: return location for a #GError
+ *
+ * Creates a worker that runs @argv as a child process on each start, in the
+ * current working directory and environment. `argv[0]` is looked up in
+ * `PATH` unless it contains a `/`. No shell is involved.
+ *
+ * The worker's owner context is the calling thread's thread-default main
+ * context: its signals are emitted there. Call on the owner thread.
+ *
+ * Returns: (transfer full) (type Tw.SubprocessWorker) (nullable): a new
+ *   worker, or %NULL with %TW_WORKER_ERROR_INVALID_VALUE if `argv[0]` is
+ *   empty or %TW_WORKER_ERROR_FAILED if the program cannot be found
+ */
+TwWorker *
+tw_subprocess_worker_new (const char * const  *argv,
+                          GError             **error)
+{
+  return tw_subprocess_worker_new_with_launcher (NULL, argv, error);
+}
+
+/**
+ * tw_subprocess_worker_new_with_launcher:
+ * @launcher: (nullable): a launcher, for the working directory and the
+ *   environment of the child, or %NULL for a default one
+ * @argv: (array zero-terminated=1) (element-type filename): the program and
+ *   its arguments, not empty; copied
+ * @error: return location for a #GError
+ *
+ * Creates a worker that runs @argv as a child process on each start, with
+ * the working directory and environment set on @launcher (see
+ * g_subprocess_launcher_set_cwd() and g_subprocess_launcher_setenv()).
+ *
+ * The worker keeps a reference to @launcher and sets its flags (pipes for
+ * the three standard streams, nothing else inherited) and its child setup
+ * function (a new process group), replacing what was set there. Do not
+ * change those afterwards, nor give the launcher file descriptors for the
+ * standard streams; other settings may be changed on the owner thread while
+ * no run is in progress.
+ *
+ * `argv[0]` is looked up in `PATH` unless it contains a `/`; a relative path
+ * with a `/` is relative to the launcher's working directory and checked
+ * only when the child is started. Call on the owner thread.
+ *
+ * Returns: (transfer full) (type Tw.SubprocessWorker) (nullable): a new
+ *   worker, or %NULL with %TW_WORKER_ERROR_INVALID_VALUE if `argv[0]` is
+ *   empty or %TW_WORKER_ERROR_FAILED if the program cannot be found
+ */
+TwWorker *
+tw_subprocess_worker_new_with_launcher (GSubprocessLauncher *launcher,
+                                        const char * const  *argv,
+                                        GError             **error)
+{
+  g_return_val_if_fail (launcher == NULL || G_IS_SUBPROCESS_LAUNCHER (launcher), NULL);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_program (argv[0], error))
+    return NULL;
+
+  return g_object_new (TW_TYPE_SUBPROCESS_WORKER,
+                       "argv", argv,
+                       "launcher", launcher,
+                       NULL);
+}
+
+/**
+ * tw_subprocess_worker_get_argv:
+ * @self: a subprocess worker
+ *
+ * Gets the program and arguments the worker runs. Any thread.
+ *
+ * Returns: (transfer none) (array zero-terminated=1) (element-type filename) (nullable):
+ *   the argument vector
+ */
+const char * const *
+tw_subprocess_worker_get_argv (TwSubprocessWorker *self)
+{
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), NULL);
+
+  return (const char * const *) self->argv;
+}
+
+/**
+ * tw_subprocess_worker_get_launcher:
+ * @self: a subprocess worker
+ *
+ * Gets the launcher that starts the child. Owner thread.
+ *
+ * Returns: (transfer none): the launcher
+ */
+GSubprocessLauncher *
+tw_subprocess_worker_get_launcher (TwSubprocessWorker *self)
+{
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), NULL);
+
+  return self->launcher;
+}
+
+/**
+ * tw_subprocess_worker_get_kill_timeout:
+ * @self: a subprocess worker
+ *
+ * Gets [property@Tw.SubprocessWorker:kill-timeout]. Owner thread.
+ *
+ * Returns: the grace period in milliseconds
+ */
+guint
+tw_subprocess_worker_get_kill_timeout (TwSubprocessWorker *self)
+{
+  guint timeout;
+
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  timeout = self->kill_timeout_ms;
+  g_mutex_unlock (&self->lock);
+
+  return timeout;
+}
+
+/**
+ * tw_subprocess_worker_set_kill_timeout:
+ * @self: a subprocess worker
+ * @milliseconds: the grace period between `SIGTERM` and `SIGKILL`
+ *
+ * Sets [property@Tw.SubprocessWorker:kill-timeout]; it applies to the next
+ * [method@Tw.Worker.quit], even during a run. Owner thread.
+ */
+void
+tw_subprocess_worker_set_kill_timeout (TwSubprocessWorker *self,
+                                       guint               milliseconds)
+{
+  gboolean changed;
+
+  g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+
+  g_mutex_lock (&self->lock);
+  changed = self->kill_timeout_ms != milliseconds;
+  self->kill_timeout_ms = milliseconds;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KILL_TIMEOUT]);
+}
+
+/**
+ * tw_subprocess_worker_get_stderr_tail_lines:
+ * @self: a subprocess worker
+ *
+ * Gets [property@Tw.SubprocessWorker:stderr-tail-lines]. Owner thread.
+ *
+ * Returns: how many lines of standard error are kept
+ */
+guint
+tw_subprocess_worker_get_stderr_tail_lines (TwSubprocessWorker *self)
+{
+  guint n_lines;
+
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n_lines = self->stderr_tail_lines;
+  g_mutex_unlock (&self->lock);
+
+  return n_lines;
+}
+
+/**
+ * tw_subprocess_worker_set_stderr_tail_lines:
+ * @self: a subprocess worker
+ * @n_lines: how many lines to keep, at most 1000
+ *
+ * Sets [property@Tw.SubprocessWorker:stderr-tail-lines]; takes effect at
+ * the next start. Owner thread.
+ */
+void
+tw_subprocess_worker_set_stderr_tail_lines (TwSubprocessWorker *self,
+                                            guint               n_lines)
+{
+  gboolean changed;
+
+  g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  g_return_if_fail (n_lines <= MAX_STDERR_TAIL_LINES);
+
+  g_mutex_lock (&self->lock);
+  changed = self->stderr_tail_lines != n_lines;
+  self->stderr_tail_lines = n_lines;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STDERR_TAIL_LINES]);
+}
+
+/**
+ * tw_subprocess_worker_get_parse_progress:
+ * @self: a subprocess worker
+ *
+ * Gets [property@Tw.SubprocessWorker:parse-progress]. Owner thread.
+ *
+ * Returns: whether `PROGRESS` lines set the progress
+ */
+gboolean
+tw_subprocess_worker_get_parse_progress (TwSubprocessWorker *self)
+{
+  gboolean parse_progress;
+
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  parse_progress = self->parse_progress;
+  g_mutex_unlock (&self->lock);
+
+  return parse_progress;
+}
+
+/**
+ * tw_subprocess_worker_set_parse_progress:
+ * @self: a subprocess worker
+ * @parse_progress: whether `PROGRESS` lines set the progress
+ *
+ * Sets [property@Tw.SubprocessWorker:parse-progress]; takes effect at the
+ * next start. Owner thread.
+ */
+void
+tw_subprocess_worker_set_parse_progress (TwSubprocessWorker *self,
+                                         gboolean            parse_progress)
+{
+  gboolean changed;
+
+  g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+
+  parse_progress = !!parse_progress;
+  g_mutex_lock (&self->lock);
+  changed = self->parse_progress != parse_progress;
+  self->parse_progress = parse_progress;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARSE_PROGRESS]);
+}
+
+/**
+ * tw_subprocess_worker_close_stdin:
+ * @self: a subprocess worker
+ * @error: return location for a #GError
+ *
+ * Closes the child's standard input once everything sent before with
+ * [method@Tw.Worker.send] has been written, so that the child reads the end
+ * of its input. Later sends in this run fail. Closing it again does
+ * nothing. The next run starts with an open input.
+ *
+ * May be called before the child has started (the run is waiting for a
+ * thread): it then starts with whatever was sent, and the end of input.
+ * Call on the owner thread.
+ *
+ * Returns: %TRUE if the input is closed or will be; %FALSE with
+ *   %TW_WORKER_ERROR_NOT_RUNNING if no run is in progress or it was quit
+ */
+gboolean
+tw_subprocess_worker_close_stdin (TwSubprocessWorker  *self,
+                                  GError             **error)
+{
+  TwRun *run;
+
+  g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  run = _tw_worker_get_run (TW_WORKER (self));
+  if (run == NULL || run->quit_called)
+    {
+      /* TRANSLATORS: %s is a worker's name */
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_NOT_RUNNING,
+                   _("Cannot close the input of the worker “%s”: it is not running"),
+                   tw_worker_get_name (TW_WORKER (self)));
+      return FALSE;
+    }
+
+  if (self->stdin_closed_for == run->cancellable)
+    return TRUE;
+
+  g_set_object (&self->stdin_closed_for, run->cancellable);
+  queue_for_stdin (self, run, NULL);
+  return TRUE;
+}
