@@ -1,0 +1,830 @@
+# Tw.py: the PyGObject override of threadworker: napari's and superqt's
+# worker API (thread_worker, create_worker, FunctionWorker, GeneratorWorker,
+# signals as attributes) on top of the C library.
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Python API of threadworker, compatible with superqt's and napari's.
+
+Threads, queues, pause and abort all live in the C library. This override
+only adapts Python to it:
+
+* a Python function runs as the ``TwWorkFunc`` of a ``Tw.FunctionWorker``; a
+  generator function is driven one ``next()``/``send()`` per ``TwStepFunc``
+  call of a ``Tw.GeneratorWorker``. Both are called on a worker thread;
+* yielded and returned objects travel inside ``GObject.TYPE_PYOBJECT``
+  values, so handlers receive the very object the worker produced;
+* an exception raised by the work reaches ``errored`` handlers as the
+  original exception instance;
+* ``warnings.warn`` inside the work arrives through ``warned``.
+
+Signal handlers run on the thread that created the worker, from its GLib
+main context, never on the worker thread.
+"""
+
+import collections
+import ctypes
+import functools
+import inspect
+import sys
+import threading
+import warnings
+
+from gi.module import get_introspection_module
+from gi.overrides import override
+from gi.repository import GLib, GObject
+
+Tw = get_introspection_module('Tw')
+
+__all__ = []
+
+_SIGNALS = ('started', 'yielded', 'returned', 'errored', 'warned',
+            'paused', 'resumed', 'aborted', 'finished')
+
+
+class WorkerCancelled(BaseException):
+    """Raised inside a worker's Python code by ``quit()`` when the worker
+    was created with ``intrusive_cancel=True``.
+
+    It derives from :class:`BaseException` (like
+    :class:`asyncio.CancelledError`) so that ``except Exception`` blocks in
+    the work do not swallow it. The run then ends with ``aborted``.
+    """
+
+
+__all__.append('WorkerCancelled')
+
+
+# ---------------------------------------------------------------------------
+# Per-worker Python state
+
+class _WorkerState:
+    """What the override keeps for one worker, in the wrapper's dict.
+
+    The fields marked *per run* are written by the worker thread while a run
+    executes and read on the owner thread by the handlers of that run's
+    signals; they are reset by the first ``finished`` handler, before any
+    new run of the worker can begin.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()     # intrusive cancel
+        self.slots = {}                  # signal -> [(slot, handler id)], owner thread
+        self.report_errors = False       # errors without a handler go to sys.excepthook
+        self.progress = None             # (total, desc) from progress=
+        self.intrusive = False
+        self.spec = None                 # the _Spec of a Python function/generator worker
+        self.call = None                 # (func, args, kwargs) of a WorkerBase subclass
+        self.sync = None                 # _SyncRun while work()/run() runs synchronously
+        # per run
+        self.error = None                # the exception that ended the run
+        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
+        self.thread_ident = None         # thread running the run's Python code
+        self.cancel_requested = False
+        self.cancel_sent = False
+
+    def reset_run(self):
+        self.error = None
+        self.warnings.clear()
+        with self.lock:
+            self.thread_ident = None
+            self.cancel_requested = False
+            self.cancel_sent = False
+        if self.spec is not None:
+            self.spec.reset()
+
+
+def _state(worker):
+    state = worker.__dict__.get('_tw_state')
+    if state is None:
+        state = worker.__dict__.setdefault('_tw_state', _WorkerState())
+        if state is worker.__dict__['_tw_state']:
+            # Connected before anything else: runs first in each emission.
+            GObject.Object.connect(worker, 'finished', _on_finished_reset)
+            GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
+            GObject.Object.connect(worker, 'errored', _on_errored_report)
+    return state
+
+
+def _on_finished_reset(worker):
+    _state(worker).reset_run()
+
+
+# ---------------------------------------------------------------------------
+# Values
+
+def _to_gvalue(obj):
+    """Wraps any Python object in a GValue that carries it unchanged."""
+    if isinstance(obj, GObject.Value):
+        return obj
+    return GObject.Value(GObject.TYPE_PYOBJECT, obj)
+
+
+def _from_gvalue(value):
+    if isinstance(value, GObject.Value):
+        return value.get_value()
+    return value
+
+
+def _gerror_for(exc):
+    message = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    return GLib.Error.new_literal(Tw.worker_error_quark(), message,
+                                  int(Tw.WorkerError.FAILED))
+
+
+# ---------------------------------------------------------------------------
+# The worker thread side
+
+_tls = threading.local()   # .worker: the worker whose Python code this thread runs
+
+
+def _current_worker():
+    return getattr(_tls, 'worker', None)
+
+
+_SetAsyncExc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_SetAsyncExc.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
+_SetAsyncExc.restype = ctypes.c_int
+
+
+def _intrusive_enter(state):
+    with state.lock:
+        if state.cancel_requested:
+            raise WorkerCancelled()
+        state.thread_ident = threading.get_ident()
+
+
+def _intrusive_leave(state):
+    # After this, quit() can no longer target this thread, and an exception
+    # it sent that has not fired yet is dropped. It may fire inside this
+    # function before the lock is taken: then try again.
+    while True:
+        try:
+            with state.lock:
+                state.thread_ident = None
+                if state.cancel_sent:
+                    _SetAsyncExc(threading.get_ident(), None)
+            return
+        except WorkerCancelled:
+            continue
+
+
+def _on_abort_requested(worker, pspec):
+    """Owner thread, from quit() (Python or C, restart(), Pool.quit_all)."""
+    if not worker.get_abort_requested():
+        return
+    state = _state(worker)
+    if not state.intrusive:
+        return
+    with state.lock:
+        state.cancel_requested = True
+        if state.thread_ident is not None and not state.cancel_sent:
+            state.cancel_sent = True
+            _SetAsyncExc(state.thread_ident, id(WorkerCancelled))
+
+
+def _call_in_worker(worker, state, func, *args, **kwargs):
+    """Calls ``func(*args, **kwargs)`` as Python code of @worker's run, on its thread:
+    warnings become ``warned``; with intrusive cancel, quit() interrupts it."""
+    previous = getattr(_tls, 'worker', None)
+    _tls.worker = worker
+    try:
+        if not state.intrusive:
+            return func(*args, **kwargs)
+        _intrusive_enter(state)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _intrusive_leave(state)
+    finally:
+        _tls.worker = previous
+
+
+def _run_begins(worker, state):
+    if state.progress is not None:
+        total, desc = state.progress
+        if desc is not None:
+            worker.set_progress_text(desc)
+        if not total:
+            worker.set_progress(-1.0)
+
+
+def _run_returned(worker, state, result):
+    if state.progress is not None:
+        worker.set_progress(1.0)
+    worker.return_value(_to_gvalue(result))
+
+
+def _run_failed(worker, state, exc):
+    if isinstance(exc, WorkerCancelled) and state.cancel_requested:
+        return   # quit() interrupted it: the run ends with `aborted`
+    state.error = exc
+    worker.return_error(_gerror_for(exc))
+
+
+class _Spec:
+    """The Python callable of a FunctionWorker or GeneratorWorker: the
+    closure data of its C callback. It holds no reference to the worker."""
+
+    def __init__(self, func, args, kwargs):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.gen = None           # generator of the current run
+        self.inbox = collections.deque()
+        self.count = 0
+
+    def reset(self):
+        gen, self.gen = self.gen, None
+        self.inbox.clear()
+        self.count = 0
+        if gen is not None:
+            gen.close()
+
+
+def _function_work(worker, spec):
+    """TwWorkFunc: runs on a worker thread."""
+    state = _state(worker)
+    _run_begins(worker, state)
+    try:
+        result = _call_in_worker(worker, state, spec.func, *spec.args, **spec.kwargs)
+    except BaseException as exc:
+        _run_failed(worker, state, exc)
+        return
+    _run_returned(worker, state, result)
+
+
+def _generator_step(worker, sent, spec):
+    """TwStepFunc: one next()/send() of the generator, on a worker thread."""
+    state = _state(worker)
+    if sent is not None:
+        spec.inbox.append(_from_gvalue(sent))
+    try:
+        if spec.gen is None:
+            _run_begins(worker, state)
+            spec.gen = spec.func(*spec.args, **spec.kwargs)
+            value = _call_in_worker(worker, state, next, spec.gen)
+        else:
+            incoming = spec.inbox.popleft() if spec.inbox else None
+            value = _call_in_worker(worker, state, spec.gen.send, incoming)
+    except StopIteration as stop:
+        _run_returned(worker, state, stop.value)
+        return False
+    except BaseException as exc:
+        _run_failed(worker, state, exc)
+        return False
+
+    spec.count += 1
+    if state.progress is not None and state.progress[0]:
+        worker.set_progress(min(spec.count / state.progress[0], 1.0))
+    return worker.yield_value(_to_gvalue(value))
+
+
+def _worker_base_do_work(self, cancellable):
+    """TwWorkerClass.work of Python subclasses of WorkerBase: calls work()
+    on the worker thread and reports what it returns or raises."""
+    state = _state(self)
+    _run_begins(self, state)
+    try:
+        result = _call_in_worker(self, state, self.work)
+    except BaseException as exc:
+        _run_failed(self, state, exc)
+        return
+    _run_returned(self, state, result)
+
+
+# ---------------------------------------------------------------------------
+# Warnings
+
+_showwarnmsg_orig = warnings._showwarnmsg
+
+
+def _showwarnmsg(msg):
+    """Replaces warnings._showwarnmsg: a warning shown while a thread runs a
+    worker's Python code is reported through the worker's `warned`."""
+    worker = _current_worker()
+    if worker is None:
+        _showwarnmsg_orig(msg)
+        return
+    state = _state(worker)
+    state.warnings.append(msg)
+    text = str(msg.message)
+    sync = state.sync
+    if sync is not None and sync.thread == threading.get_ident():
+        GObject.Object.emit(worker, 'warned', text)
+    else:
+        Tw.Worker.warn(worker, text)
+
+
+warnings._showwarnmsg = _showwarnmsg
+
+
+def _warning_args(state, text):
+    """superqt's `warned` argument: the arguments of warnings.showwarning."""
+    if state.warnings and str(state.warnings[0].message) == text:
+        msg = state.warnings.popleft()
+        return (msg.message, msg.category, msg.filename, msg.lineno, msg.file, msg.line)
+    return (UserWarning(text), UserWarning, '', 0, None, None)
+
+
+# ---------------------------------------------------------------------------
+# Signals as attributes
+
+def _accepts(slot, n_args):
+    try:
+        signature = inspect.signature(slot)
+    except (TypeError, ValueError):
+        return True   # no signature (a builtin): assume it does
+    try:
+        signature.bind(*([None] * n_args))
+    except TypeError:
+        return False
+    return True
+
+
+def _handler(worker, *args):
+    *args, (name, slot, n_args) = args
+    if name == 'errored':
+        args = [_exception_for(worker, args[0])]
+    elif name == 'warned':
+        args = [_warning_args(_state(worker), args[0])]
+    else:
+        args = [_from_gvalue(a) for a in args]
+    slot(*args[:n_args])
+
+
+def _exception_for(worker, error):
+    exc = _state(worker).error
+    return exc if exc is not None else error
+
+
+def _on_errored_report(worker, error):
+    state = _state(worker)
+    if state.report_errors and not state.slots.get('errored'):
+        exc = _exception_for(worker, error)
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+class _BoundSignal:
+    """A signal of one worker, used like a Qt signal:
+    ``worker.yielded.connect(slot)``. Slots get the Python value (the
+    object that was yielded or returned, the exception instance for
+    ``errored``, superqt's ``showwarning`` tuple for ``warned``). Like in
+    PyQt, a slot that takes no argument may be connected to a signal that
+    has one."""
+
+    __slots__ = ('_worker', '_name')
+
+    def __init__(self, worker, name):
+        self._worker = worker
+        self._name = name
+
+    def __repr__(self):
+        return '<signal %s of %r>' % (self._name, self._worker)
+
+    def connect(self, slot):
+        if not callable(slot):
+            raise TypeError('%r is not callable' % (slot,))
+        n_args = 0 if self._name not in ('yielded', 'returned', 'errored', 'warned') else 1
+        if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
+            n_args = 0
+        state = _state(self._worker)
+        handler_id = GObject.Object.connect(self._worker, self._name, _handler,
+                                            (self._name, slot, n_args))
+        state.slots.setdefault(self._name, []).append((slot, handler_id))
+        return handler_id
+
+    def disconnect(self, slot=None):
+        """Disconnects @slot, or every slot connected through this signal."""
+        slots = _state(self._worker).slots.get(self._name, [])
+        keep = []
+        found = False
+        for connected, handler_id in slots:
+            if slot is None or connected == slot:
+                GObject.Object.disconnect(self._worker, handler_id)
+                found = True
+            else:
+                keep.append((connected, handler_id))
+        slots[:] = keep
+        if slot is not None and not found:
+            raise TypeError('%r is not connected to %s' % (slot, self._name))
+
+    def emit(self, *args):
+        """On the worker thread, from the work: ``yielded`` yields a value,
+        ``warned`` warns, ``returned`` and ``errored`` report the result,
+        ``aborted`` is a no-op (a quit run ends with it anyway). Elsewhere the
+        signal is emitted at once in the calling thread (synchronous work)."""
+        worker, name = self._worker, self._name
+        state = _state(worker)
+        in_run = _current_worker() is worker and (
+            state.sync is None or state.sync.thread != threading.get_ident())
+        if in_run:
+            if name == 'yielded':
+                return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
+            if name == 'warned':
+                return Tw.Worker.warn(worker, str(args[0][0] if isinstance(args[0], tuple) else args[0]))
+            if name == 'returned':
+                return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
+            if name == 'errored':
+                state.error = args[0]
+                return Tw.Worker.return_error(worker, _gerror_for(args[0]))
+            if name == 'aborted':
+                return None
+            raise RuntimeError('%s is emitted by threadworker, not by the work' % name)
+
+        if name in ('yielded', 'returned'):
+            args = (_to_gvalue(args[0] if args else None),)
+        elif name == 'errored':
+            state.error = args[0]
+            args = (_gerror_for(args[0]),)
+        elif name == 'warned':
+            w = args[0]
+            if isinstance(w, tuple):
+                state.warnings.append(warnings.WarningMessage(*w))
+                w = str(w[0])
+            args = (str(w),)
+        GObject.Object.emit(worker, name, *args)
+        return None
+
+
+class _Signal:
+    """Descriptor: ``worker.<name>`` is that worker's _BoundSignal."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, worker, owner=None):
+        if worker is None:
+            return self
+        return _BoundSignal(worker, self.name)
+
+
+class _SyncRun:
+    """A synchronous run of work() in the calling thread."""
+
+    def __init__(self):
+        self.thread = threading.get_ident()
+        self.abort = False
+        self.inbox = collections.deque()
+
+
+# ---------------------------------------------------------------------------
+# The classes
+
+@override
+class Worker(Tw.Worker):
+    """The base of every worker (superqt's ``WorkerBase``).
+
+    Subclass it and implement :meth:`work` to write a worker in Python:
+    ``work()`` runs on a worker thread; what it returns is emitted with
+    ``returned``, what it raises with ``errored``. Check
+    :attr:`abort_requested` regularly and return when it is true.
+    """
+
+    started = _Signal('started')
+    yielded = _Signal('yielded')
+    returned = _Signal('returned')
+    errored = _Signal('errored')
+    warned = _Signal('warned')
+    paused = _Signal('paused')
+    resumed = _Signal('resumed')
+    aborted = _Signal('aborted')
+    finished = _Signal('finished')
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith('gi.'):
+            return
+        # A Python subclass gets a GType whose work() calls cls.work().
+        if 'do_work' not in cls.__dict__ and getattr(cls, 'do_work', None) is not _worker_base_do_work:
+            cls.do_work = _worker_base_do_work
+
+    def __init__(self, func=None, *args, SignalsClass=None, **kwargs):
+        GObject.Object.__init__(self)
+        _state(self).call = (func, args, kwargs)
+
+    # -- run control (owner thread) --
+
+    def start(self):
+        """Starts a run on a thread of the default pool.
+
+        Raises RuntimeError if a run is in progress.
+        """
+        if self.get_is_running():
+            raise RuntimeError('This worker is already started!')
+        Tw.Worker.start(self)
+
+    def quit(self):
+        """Asks the run to stop; it ends with ``aborted``. With
+        ``intrusive_cancel=True``, WorkerCancelled is raised in the work's
+        Python code at once."""
+        sync = _state(self).sync
+        if sync is not None:
+            sync.abort = True
+        Tw.Worker.quit(self)
+
+    def send(self, value):
+        """Sends any Python object into a running generator: the value of
+        its ``yield`` expression. A GObject.Value is sent as is."""
+        sync = _state(self).sync
+        if sync is not None:
+            sync.inbox.append(value)
+            return True
+        return Tw.Worker.send(self, _to_gvalue(value))
+
+    @property
+    def is_running(self):
+        """Whether a run is in progress (from start() until ``finished``)."""
+        return self.get_is_running() or _state(self).sync is not None
+
+    @property
+    def is_paused(self):
+        """Whether the work has really paused."""
+        return self.get_is_paused()
+
+    @property
+    def abort_requested(self):
+        """Whether quit() was called for the current run. Also correct on
+        the worker thread, inside the work."""
+        state = _state(self)
+        if state.sync is not None:
+            return state.sync.abort
+        if _current_worker() is self:
+            return self.get_cancellable().is_cancelled()
+        return self.get_abort_requested()
+
+    # -- synchronous use --
+
+    def work(self):
+        """The work. Subclasses implement it; it runs on a worker thread
+        after start(), or in the calling thread when called directly."""
+        raise NotImplementedError(
+            '"%s" failed to define work() method' % type(self).__name__)
+
+    def run(self):
+        """Runs the work synchronously in the calling thread, emitting
+        ``started``, ``returned`` or ``errored``, and ``finished`` there
+        (superqt's ``run``). The worker's state properties do not change."""
+        state = _state(self)
+        owns = state.sync is None
+        if owns:
+            state.sync = _SyncRun()
+        previous = getattr(_tls, 'worker', None)
+        _tls.worker = self
+        try:
+            self.started.emit()
+            try:
+                result = self.work()
+                if not state.sync.abort:
+                    self.returned.emit(result)
+            except Exception as exc:
+                self.errored.emit(exc)
+            else:
+                if state.sync.abort:
+                    self.aborted.emit()
+        finally:
+            _tls.worker = previous
+            if owns:
+                state.sync = None
+        self.finished.emit()
+
+    @classmethod
+    def await_workers(cls, msecs=None):
+        """See :func:`await_workers`."""
+        await_workers(msecs)
+
+
+WorkerBase = Worker
+__all__ += ['Worker', 'WorkerBase']
+
+
+def _adopt(worker, cls, spec):
+    """Gives a worker made by a C constructor its Python class and state."""
+    if type(worker) is not cls:
+        worker.__class__ = cls    # a Python subclass of the final C type
+    _state(worker).spec = spec
+    return worker
+
+
+@override
+class FunctionWorker(Tw.FunctionWorker, Worker):
+    """Runs ``func(*args, **kwargs)`` once per run on a worker thread.
+    ``returned`` gets its result, ``errored`` the exception it raised."""
+
+    def __init_subclass__(cls, **kwargs):
+        # TwFunctionWorker is final in C: Python subclasses share its GType.
+        cls.__gtype__ = Tw.FunctionWorker.__gtype__
+        super().__init_subclass__(**kwargs)
+
+    def __new__(cls, func, *args, **kwargs):
+        if inspect.isgeneratorfunction(func):
+            raise TypeError(
+                'Generator function %r cannot be used with FunctionWorker, '
+                'use GeneratorWorker instead' % (func,))
+        spec = _Spec(func, args, kwargs)
+        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec)
+
+    def __init__(self, func, *args, **kwargs):
+        pass   # made by __new__
+
+    def work(self):
+        """Calls the function in the calling thread and returns its result."""
+        spec = _state(self).spec
+        return spec.func(*spec.args, **spec.kwargs)
+
+
+@override
+class GeneratorWorker(Tw.GeneratorWorker, Worker):
+    """Runs a generator function on a worker thread: each yielded value is
+    emitted with ``yielded``; ``incoming = yield value`` receives what
+    send() sent; ``return value`` ends the run with ``returned``. A new
+    generator is made for every run."""
+
+    def __init_subclass__(cls, **kwargs):
+        cls.__gtype__ = Tw.GeneratorWorker.__gtype__
+        super().__init_subclass__(**kwargs)
+
+    def __new__(cls, func, *args, **kwargs):
+        if not inspect.isgeneratorfunction(func):
+            raise TypeError(
+                'Regular function %r cannot be used with GeneratorWorker, '
+                'use FunctionWorker instead' % (func,))
+        spec = _Spec(func, args, kwargs)
+        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec)
+
+    def __init__(self, func, *args, **kwargs):
+        pass   # made by __new__
+
+    def work(self):
+        """Runs the generator in the calling thread: ``yielded`` is emitted
+        there for each value; returns the generator's return value (None
+        after quit(), which emits ``aborted``)."""
+        state = _state(self)
+        spec = state.spec
+        owns = state.sync is None
+        if owns:
+            state.sync = _SyncRun()
+        sync = state.sync
+        gen = spec.func(*spec.args, **spec.kwargs)
+        try:
+            first = True
+            while True:
+                if sync.abort:
+                    if owns:
+                        self.aborted.emit()
+                    return None
+                try:
+                    if first:
+                        value = next(gen)
+                        first = False
+                    else:
+                        value = gen.send(sync.inbox.popleft() if sync.inbox else None)
+                except StopIteration as stop:
+                    return stop.value
+                self.yielded.emit(value)
+        finally:
+            gen.close()
+            if owns:
+                state.sync = None
+
+
+__all__ += ['FunctionWorker', 'GeneratorWorker']
+
+
+@override
+class Pool(Tw.Pool):
+    def await_(self, timeout_ms=-1):
+        """tw_pool_await(): ``await`` is a Python keyword, so it is also
+        reachable as ``await_`` (the name newer PyGObject gives it)."""
+        return getattr(Tw.Pool, 'await')(self, timeout_ms)
+
+
+__all__.append('Pool')
+
+
+# ---------------------------------------------------------------------------
+# Functions
+
+def _parse_yield_policy(policy):
+    if isinstance(policy, Tw.YieldPolicy):
+        return policy
+    if isinstance(policy, str):
+        try:
+            return getattr(Tw.YieldPolicy, policy.upper())
+        except AttributeError:
+            pass
+    raise ValueError("yield_policy must be a Tw.YieldPolicy, 'queue' or 'latest', not %r" % (policy,))
+
+
+def _parse_progress(progress):
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return (0, None)
+    if isinstance(progress, dict):
+        unknown = set(progress) - {'total', 'desc'}
+        if unknown:
+            raise TypeError('unknown progress keys: %s' % ', '.join(sorted(unknown)))
+        total = progress.get('total') or 0
+        if not isinstance(total, int) or total < 0:
+            raise TypeError("progress['total'] must be a non-negative int")
+        desc = progress.get('desc')
+        return (total, None if desc is None else str(desc))
+    raise TypeError('progress must be a bool or a dict with "total" and "desc"')
+
+
+def create_worker(func, *args, _start_thread=None, _connect=None,
+                  _worker_class=None, _ignore_errors=False, _progress=None,
+                  _yield_policy=None, _intrusive_cancel=False, **kwargs):
+    """Makes a worker that runs ``func(*args, **kwargs)`` on a thread.
+
+    A generator function gives a GeneratorWorker, any other function a
+    FunctionWorker, unless ``_worker_class`` (a subclass of WorkerBase) says
+    otherwise.
+
+    ``_connect`` maps signal names to a callable or a list of callables and
+    starts the worker unless ``_start_thread=False``. Unless
+    ``_ignore_errors`` or an ``errored`` handler is connected, an exception
+    raised by the work is reported through ``sys.excepthook`` on the main
+    thread (the program goes on).
+
+    Beyond superqt: ``_progress`` (True, or a dict with ``total`` and
+    ``desc``) drives the worker's ``progress`` and ``progress-text``
+    properties (per yield: count / total); ``_yield_policy`` (a
+    Tw.YieldPolicy, ``'queue'`` or ``'latest'``); ``_intrusive_cancel=True``
+    makes quit() raise WorkerCancelled inside the work's Python code.
+    """
+    if not _worker_class:
+        _worker_class = GeneratorWorker if inspect.isgeneratorfunction(func) else FunctionWorker
+    if not (inspect.isclass(_worker_class) and issubclass(_worker_class, Worker)):
+        raise TypeError('Worker %r must be a subclass of WorkerBase' % (_worker_class,))
+    if _connect is not None and not isinstance(_connect, dict):
+        raise TypeError("The '_connect' argument must be a dict")
+    progress = _parse_progress(_progress)
+    policy = None if _yield_policy is None else _parse_yield_policy(_yield_policy)
+
+    worker = _worker_class(func, *args, **kwargs)
+    state = _state(worker)
+    state.progress = progress
+    state.intrusive = bool(_intrusive_cancel)
+    if policy is not None:
+        worker.set_yield_policy(policy)
+
+    if _connect is not None:
+        if _start_thread is None:
+            _start_thread = True
+        for key, val in _connect.items():
+            slots = val if isinstance(val, (tuple, list)) else [val]
+            for slot in slots:
+                if not callable(slot):
+                    raise TypeError(
+                        '_connect[%r] must be a function or sequence of functions' % (key,))
+                getattr(worker, key).connect(slot)
+
+    state.report_errors = not _ignore_errors
+
+    if _start_thread:
+        worker.start()
+    return worker
+
+
+def thread_worker(function=None, start_thread=None, connect=None,
+                  worker_class=None, ignore_errors=False, progress=None,
+                  yield_policy=None, intrusive_cancel=False):
+    """Decorator: calling the function makes a worker that runs it on a
+    thread (see :func:`create_worker`). Use it bare (``@thread_worker``) or
+    with arguments; each can be overridden at call time with its
+    ``_``-prefixed name (``_start_thread``, ``_connect``, ...)."""
+
+    def _inner(func):
+        @functools.wraps(func)
+        def worker_function(*args, **kwargs):
+            kwargs.setdefault('_start_thread', start_thread)
+            kwargs.setdefault('_connect', connect)
+            kwargs.setdefault('_worker_class', worker_class)
+            kwargs.setdefault('_ignore_errors', ignore_errors)
+            kwargs.setdefault('_progress', progress)
+            kwargs.setdefault('_yield_policy', yield_policy)
+            kwargs.setdefault('_intrusive_cancel', intrusive_cancel)
+            return create_worker(func, *args, **kwargs)
+
+        return worker_function
+
+    return _inner if function is None else _inner(function)
+
+
+def await_workers(msecs=None):
+    """Asks every live worker of the default pool to quit and waits up to
+    @msecs milliseconds (for ever if None) for them to finish, running the
+    main context meanwhile. Raises RuntimeError if some did not finish."""
+    pool = Tw.Pool.get_default()
+    for worker in [pool.get_item(i) for i in range(pool.get_n_items())]:
+        worker.quit()
+    try:
+        pool.await_(-1 if msecs is None else int(msecs))
+    except GLib.Error as error:
+        raise RuntimeError(
+            'Workers did not quit gracefully in the time allotted (%s ms): %s'
+            % (msecs, error.message)) from None
+
+
+__all__ += ['create_worker', 'thread_worker', 'await_workers']
