@@ -435,6 +435,7 @@ _tw_pool_track (TwPool        *self,
                 TwWorkerState  new_state)
 {
   TrackCall *call;
+  GSource *source;
   gboolean was_live = is_live_state (old_state);
   gboolean is_live = is_live_state (new_state);
 
@@ -457,8 +458,15 @@ _tw_pool_track (TwPool        *self,
   call->worker = g_object_ref (worker);
   call->old_state = old_state;
   call->new_state = new_state;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, track_call_cb, call,
-                              track_call_free);
+  /* Not g_main_context_invoke(), which calls at once on any thread that can
+   * acquire the pool's context when it is that thread's thread-default:
+   * the model must change where the pool's context is iterated. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, "[threadworker] pool track");
+  g_source_set_callback (source, track_call_cb, call, track_call_free);
+  g_source_attach (source, self->context);
+  g_source_unref (source);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -1160,6 +1160,7 @@ _tw_worker_invoke_destroy (TwWorker       *self,
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   DestroyCall *call;
+  GSource *source;
 
   if (destroy == NULL)
     return;
@@ -1172,7 +1173,16 @@ _tw_worker_invoke_destroy (TwWorker       *self,
   call = g_new (DestroyCall, 1);
   call->destroy = destroy;
   call->data = data;
-  g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, destroy_call_cb, call, NULL);
+  /* Not g_main_context_invoke(): on a thread whose thread-default context
+   * is the owner context and can acquire it (any plain thread, when the
+   * owner context is the global default one) it calls at once, on that
+   * thread. A source always runs where the owner context is iterated. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, "[threadworker] destroy notify");
+  g_source_set_callback (source, destroy_call_cb, call, NULL);
+  g_source_attach (source, priv->context);
+  g_source_unref (source);
 }
 
 /* ------------------------------------------------------------------------ */
