@@ -358,10 +358,12 @@ def test_await_workers_quits_every_worker():
     run_until(lambda: all(r.count('yielded') for r in recs[:-1]), 'the running workers to yield')
     assert workers[-1].get_state() == Tw.WorkerState.WAITING
     Tw.await_workers(10000)
+    # The waiting one may get a thread freed by the others before its own
+    # quit: it ends aborted too.
     for rec in recs:
         assert rec.log.startswith('S') and rec.log.endswith('AF')
         assert rec.wrong_thread == []
-    assert recs[-1].log == 'SAF'   # never ran
+    assert not any(w.is_running for w in workers)
 
 
 def test_await_workers_raises_when_workers_do_not_stop():
