@@ -1,0 +1,785 @@
+/* test-faults.c: runs that go wrong and owners that misbehave: errors at
+ * every point of a run, work that ends without a result, an owner context
+ * nobody iterates for seconds, the last reference dropped on another
+ * thread, and an application shut down while hundreds of workers run.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gio/gunixinputstream.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tw-test-util.h"
+
+#define N_PLANNED 3
+
+/* ------------------------------------------------------------------------ */
+/* Errors at every point of a run                                           */
+
+typedef struct
+{
+  guint    fail_after;   /* yields before the error */
+  guint    step;         /* generator: steps taken */
+} FailData;
+
+static GError *
+planned_error (guint after)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "failed after %u yields", after);
+}
+
+static void
+fail_work (TwWorker *worker,
+           gpointer  user_data)
+{
+  FailData *data = user_data;
+
+  for (guint i = 0; i < N_PLANNED; i++)
+    {
+      if (i == data->fail_after)
+        {
+          tw_worker_return_error (worker, planned_error (i));
+          return;
+        }
+      tw_worker_yield_int (worker, i);
+    }
+  tw_worker_return_error (worker, planned_error (N_PLANNED));
+}
+
+static gboolean
+fail_step (TwWorker     *worker,
+           const GValue *sent,
+           gpointer      user_data)
+{
+  FailData *data = user_data;
+  guint i = data->step++;
+
+  if (i == data->fail_after)
+    {
+      tw_worker_return_error (worker, planned_error (i));
+      return TRUE;   /* the result ends the run whatever the step returns */
+    }
+  tw_worker_yield_int (worker, i);
+  return TRUE;
+}
+
+static void
+check_failed_after (TwWorker   *worker,
+                    TwRecorder *rec,
+                    guint       after)
+{
+  g_autofree char *expected_log = g_strnfill (after + 3, 'Y');
+  g_autofree char *message = g_strdup_printf ("failed after %u yields", after);
+
+  expected_log[0] = 'S';
+  memcpy (expected_log + after + 1, "EF", 2);
+  g_assert_cmpstr (rec->log->str, ==, expected_log);
+  g_assert_cmpuint (rec->values->len, ==, after);
+  for (guint i = 0; i < after; i++)
+    g_assert_cmpint (tw_recorder_int (rec, i), ==, i);
+  g_assert_error (rec->error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (rec->error->message, ==, message);
+  g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_ERRORED);
+  g_assert_error ((GError *) tw_worker_get_error (worker), G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_false (tw_worker_get_is_running (worker));
+}
+
+/* Before the first yield (0), between yields (1, 2), after the last (3);
+ * every yield before the error is delivered, in order, before `errored`. */
+static void
+test_error_at_every_point_of_a_run (void)
+{
+  for (guint generator = 0; generator <= 1; generator++)
+    for (guint after = 0; after <= N_PLANNED; after++)
+      {
+        FailData data = { after, 0 };
+        g_autoptr(TwWorker) worker = generator ? tw_generator_worker_new (fail_step, &data, NULL)
+                                               : tw_function_worker_new (fail_work, &data, NULL);
+        g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+        tw_worker_start (worker);
+        tw_recorder_wait_finished (rec, 1);
+        check_failed_after (worker, rec, after);
+
+        /* The worker runs again after an error, and fails the same way. */
+        data.step = 0;
+        g_string_truncate (rec->log, 0);
+        g_ptr_array_set_size (rec->values, 0);
+        tw_worker_start (worker);
+        tw_recorder_wait_finished (rec, 2);
+        check_failed_after (worker, rec, after);
+      }
+}
+
+/* With LATEST the newest value before the error still arrives first. */
+static void
+test_error_after_latest_yields_delivers_the_last_value (void)
+{
+  FailData data = { N_PLANNED, 0 };
+  g_autoptr(TwWorker) worker = tw_function_worker_new (fail_work, &data, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  tw_worker_set_yield_policy (worker, TW_YIELD_POLICY_LATEST);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+
+  g_assert_true (g_str_has_prefix (rec->log->str, "SY"));
+  g_assert_true (g_str_has_suffix (rec->log->str, "YEF"));
+  g_assert_cmpint (tw_recorder_int (rec, rec->values->len - 1), ==, N_PLANNED - 1);
+}
+
+static void
+error_after_quit_work (TwWorker *worker,
+                       gpointer  user_data)
+{
+  gboolean *quit_seen = user_data;
+
+  while (tw_worker_checkpoint (worker))
+    tw_worker_yield_int (worker, 1);
+  g_atomic_int_set (quit_seen, TRUE);
+  /* Quit was asked: the run ends `aborted`, the error is dropped. */
+  tw_worker_return_error (worker, planned_error (0));
+}
+
+static void
+on_first_yield_quit (TwWorker     *worker,
+                     const GValue *value,
+                     gpointer      user_data)
+{
+  tw_worker_quit (worker);
+}
+
+static void
+test_error_after_quit_ends_aborted (void)
+{
+  gboolean quit_seen = FALSE;
+  g_autoptr(TwWorker) worker = tw_function_worker_new (error_after_quit_work, &quit_seen, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  g_signal_connect (worker, "yielded", G_CALLBACK (on_first_yield_quit), NULL);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+
+  g_assert_true (g_atomic_int_get (&quit_seen));
+  g_assert_true (g_str_has_prefix (rec->log->str, "SY"));
+  g_assert_true (g_str_has_suffix (rec->log->str, "AF"));
+  g_assert_null (strchr (rec->log->str, 'E'));
+  g_assert_null (rec->error);
+  g_assert_null (tw_worker_get_error (worker));
+  g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_ABORTED);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Work that ends without a result                                          */
+
+static gboolean
+three_then_stop (TwWorker     *worker,
+                 const GValue *sent,
+                 gpointer      user_data)
+{
+  guint *i = user_data;
+
+  if (*i == 3)
+    return FALSE;   /* done, without tw_worker_return_*() */
+  tw_worker_yield_int (worker, (*i)++);
+  return TRUE;
+}
+
+static gboolean
+stop_at_once (TwWorker     *worker,
+              const GValue *sent,
+              gpointer      user_data)
+{
+  return FALSE;
+}
+
+static void
+return_nothing (TwWorker *worker,
+                gpointer  user_data)
+{
+}
+
+static void
+test_work_ending_without_result_returns_unset (void)
+{
+  guint counter = 0;
+  g_autoptr(TwWorker) gen = tw_generator_worker_new (three_then_stop, &counter, NULL);
+  g_autoptr(TwWorker) empty_gen = tw_generator_worker_new (stop_at_once, NULL, NULL);
+  g_autoptr(TwWorker) func = tw_function_worker_new (return_nothing, NULL, NULL);
+  g_autoptr(TwRecorder) gen_rec = tw_recorder_new (gen);
+  g_autoptr(TwRecorder) empty_rec = tw_recorder_new (empty_gen);
+  g_autoptr(TwRecorder) func_rec = tw_recorder_new (func);
+
+  tw_worker_start (gen);
+  tw_worker_start (empty_gen);
+  tw_worker_start (func);
+  tw_recorder_wait_finished (gen_rec, 1);
+  tw_recorder_wait_finished (empty_rec, 1);
+  tw_recorder_wait_finished (func_rec, 1);
+
+  g_assert_cmpstr (gen_rec->log->str, ==, "SYYYRF");
+  g_assert_cmpint (tw_recorder_int (gen_rec, 2), ==, 2);
+  g_assert_false (G_IS_VALUE (&gen_rec->returned));
+  g_assert_cmpstr (empty_rec->log->str, ==, "SRF");
+  g_assert_false (G_IS_VALUE (&empty_rec->returned));
+  g_assert_cmpstr (func_rec->log->str, ==, "SRF");
+  g_assert_false (G_IS_VALUE (&func_rec->returned));
+  g_assert_cmpint (tw_worker_get_state (gen), ==, TW_WORKER_STATE_FINISHED);
+  g_assert_null (tw_worker_get_error (gen));
+}
+
+/* ------------------------------------------------------------------------ */
+/* An owner context nobody iterates                                         */
+
+#define N_FLOOD 20000
+
+typedef struct
+{
+  GMutex lock;
+  GCond  cond;
+  guint  produced;     /* yields that returned */
+  gint   alive;        /* payloads not yet freed */
+  guint  next_seen;
+  gboolean done;
+} Flood;
+
+typedef struct
+{
+  Flood *flood;
+  guint  seq;
+} FloodPayload;
+
+static void
+flood_payload_free (gpointer data)
+{
+  FloodPayload *payload = data;
+
+  g_atomic_int_add (&payload->flood->alive, -1);
+  g_free (payload);
+}
+
+static void
+flood_work (TwWorker *worker,
+            gpointer  user_data)
+{
+  Flood *flood = user_data;
+
+  for (guint i = 0; i < N_FLOOD; i++)
+    {
+      FloodPayload *payload = g_new (FloodPayload, 1);
+
+      payload->flood = flood;
+      payload->seq = i;
+      g_atomic_int_inc (&flood->alive);
+      if (!tw_worker_yield_pointer (worker, payload, flood_payload_free))
+        break;
+      g_mutex_lock (&flood->lock);
+      flood->produced++;
+      g_cond_broadcast (&flood->cond);
+      g_mutex_unlock (&flood->lock);
+    }
+  g_mutex_lock (&flood->lock);
+  flood->done = TRUE;
+  g_cond_broadcast (&flood->cond);
+  g_mutex_unlock (&flood->lock);
+}
+
+static void
+on_flood_yielded (TwWorker     *worker,
+                  const GValue *value,
+                  Flood        *flood)
+{
+  FloodPayload *payload = g_value_get_pointer (value);
+
+  if (tw_worker_get_yield_policy (worker) == TW_YIELD_POLICY_QUEUE)
+    g_assert_cmpuint (payload->seq, ==, flood->next_seen);
+  else
+    g_assert_cmpuint (payload->seq, >=, flood->next_seen);
+  flood->next_seen = payload->seq + 1;
+}
+
+static void
+flood_init (Flood *flood)
+{
+  memset (flood, 0, sizeof *flood);
+  g_mutex_init (&flood->lock);
+  g_cond_init (&flood->cond);
+}
+
+static void
+flood_clear (Flood *flood)
+{
+  g_mutex_clear (&flood->lock);
+  g_cond_clear (&flood->cond);
+}
+
+/* QUEUE: with the owner away, the producer stops at max-pending-yields
+ * undelivered values; memory stays bounded however long the owner is away;
+ * once the owner iterates again every value arrives, in order. */
+static void
+test_owner_not_iterated_queue_blocks_the_producer (void)
+{
+  const guint max_pending = 16;
+  Flood flood;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  gint64 deadline;
+
+  flood_init (&flood);
+  worker = tw_function_worker_new (flood_work, &flood, NULL);
+  rec = tw_recorder_new (worker);
+  tw_worker_set_max_pending_yields (worker, max_pending);
+  g_signal_connect (worker, "yielded", G_CALLBACK (on_flood_yielded), &flood);
+  tw_worker_start (worker);
+
+  /* From here the owner does not iterate its context. The producer fills
+   * the queue... */
+  g_mutex_lock (&flood.lock);
+  deadline = g_get_monotonic_time () + TW_TEST_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+  while (flood.produced < max_pending)
+    if (!g_cond_wait_until (&flood.cond, &flood.lock, deadline))
+      g_error ("the producer did not fill the queue: %u of %u", flood.produced, max_pending);
+
+  /* ...and then makes no progress at all for two seconds: it is blocked,
+   * not just slow (every yield would wake us here). */
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  while (g_cond_wait_until (&flood.cond, &flood.lock, deadline))
+    g_assert_cmpuint (flood.produced, ==, max_pending);
+  g_assert_cmpuint (flood.produced, ==, max_pending);
+  g_assert_false (flood.done);
+  g_mutex_unlock (&flood.lock);
+  /* The queued values and the one being yielded: nothing more in memory. */
+  g_assert_cmpint (g_atomic_int_get (&flood.alive), <=, max_pending + 1);
+  g_assert_cmpstr (rec->log->str, ==, "");
+
+  /* The owner is back: everything arrives. */
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpuint (flood.next_seen, ==, N_FLOOD);
+  g_assert_cmpuint (rec->log->len, ==, N_FLOOD + 3);
+  g_assert_true (g_str_has_suffix (rec->log->str, "YRF"));
+
+  tw_recorder_free (g_steal_pointer (&rec));
+  g_clear_object (&worker);
+  g_assert_cmpint (g_atomic_int_get (&flood.alive), ==, 0);
+  flood_clear (&flood);
+}
+
+/* LATEST: with the owner away the producer never blocks and only the
+ * newest value is kept; the owner then gets exactly that one. */
+static void
+test_owner_not_iterated_latest_keeps_one_value (void)
+{
+  Flood flood;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  gint64 deadline = g_get_monotonic_time () + TW_TEST_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+
+  flood_init (&flood);
+  worker = tw_function_worker_new (flood_work, &flood, NULL);
+  rec = tw_recorder_new (worker);
+  tw_worker_set_yield_policy (worker, TW_YIELD_POLICY_LATEST);
+  g_signal_connect (worker, "yielded", G_CALLBACK (on_flood_yielded), &flood);
+  tw_worker_start (worker);
+
+  g_mutex_lock (&flood.lock);
+  while (!flood.done)
+    if (!g_cond_wait_until (&flood.cond, &flood.lock, deadline))
+      g_error ("a LATEST producer blocked with the owner away: %u yields", flood.produced);
+  g_assert_cmpuint (flood.produced, ==, N_FLOOD);
+  g_mutex_unlock (&flood.lock);
+  /* Every replaced value was freed at once; one waits for the owner. */
+  g_assert_cmpint (g_atomic_int_get (&flood.alive), ==, 1);
+
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SYRF");
+  g_assert_cmpuint (flood.next_seen, ==, N_FLOOD);
+
+  tw_recorder_free (g_steal_pointer (&rec));
+  g_clear_object (&worker);
+  g_assert_cmpint (g_atomic_int_get (&flood.alive), ==, 0);
+  flood_clear (&flood);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The last reference dropped on another thread                             */
+
+typedef struct
+{
+  GThread  *owner;
+  gint      n_destroyed;
+  GThread  *destroy_thread;
+  gint      finalized;
+  GThread  *finalize_thread;
+} Lifetime;
+
+static void
+lifetime_destroy (gpointer data)
+{
+  Lifetime *lt = data;
+
+  lt->destroy_thread = g_thread_self ();
+  g_atomic_int_inc (&lt->n_destroyed);
+}
+
+static void
+lifetime_weak_notify (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  Lifetime *lt = data;
+
+  lt->finalize_thread = g_thread_self ();
+  g_atomic_int_set (&lt->finalized, TRUE);
+}
+
+static gpointer
+unref_thread (gpointer data)
+{
+  g_object_unref (data);
+  return NULL;
+}
+
+static void
+unref_on_new_thread (gpointer object)
+{
+  g_thread_join (g_thread_new ("tw-test-unref", unref_thread, object));
+}
+
+static void
+return_7 (TwWorker *worker,
+          gpointer  user_data)
+{
+  tw_worker_return_int (worker, 7);
+}
+
+/* An idle worker finalized on another thread: its destroy notify still runs
+ * on the owner context, once. */
+static void
+test_last_unref_of_idle_worker_on_another_thread (void)
+{
+  Lifetime lt = { g_thread_self () };
+  TwWorker *worker = tw_function_worker_new (return_7, &lt, lifetime_destroy);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  g_object_weak_ref (G_OBJECT (worker), lifetime_weak_notify, &lt);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+
+  rec->worker = NULL;   /* the recorder must not touch it any more */
+  g_signal_handlers_disconnect_by_data (worker, rec);
+  unref_on_new_thread (worker);
+
+  g_assert_true (g_atomic_int_get (&lt.finalized));
+  g_assert_true (lt.finalize_thread != lt.owner);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&lt.n_destroyed) == 1);
+  g_assert_true (lt.destroy_thread == lt.owner);
+  /* And only once, even after more iterations. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (g_atomic_int_get (&lt.n_destroyed), ==, 1);
+}
+
+typedef struct
+{
+  Lifetime *lt;
+  GMutex    lock;
+  GCond     cond;
+  gboolean  released;
+} HoldData;
+
+static void
+wait_for_release_work (TwWorker *worker,
+                       gpointer  user_data)
+{
+  HoldData *hold = user_data;
+  gint64 deadline = g_get_monotonic_time () + TW_TEST_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&hold->lock);
+  while (!hold->released)
+    if (!g_cond_wait_until (&hold->cond, &hold->lock, deadline))
+      g_error ("the test never released the work");
+  g_mutex_unlock (&hold->lock);
+  tw_worker_yield_int (worker, 1);
+  tw_worker_return_int (worker, 2);
+}
+
+static void
+hold_destroy (gpointer data)
+{
+  HoldData *hold = data;
+
+  lifetime_destroy (hold->lt);
+}
+
+/* A running worker whose last user reference goes on another thread keeps
+ * running, emits everything on the owner and is finalized there after
+ * `finished`. */
+static void
+test_last_unref_of_running_worker_on_another_thread (void)
+{
+  Lifetime lt = { g_thread_self () };
+  HoldData hold = { &lt };
+  TwWorker *worker;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  g_mutex_init (&hold.lock);
+  g_cond_init (&hold.cond);
+  worker = tw_function_worker_new (wait_for_release_work, &hold, hold_destroy);
+  rec = tw_recorder_new (worker);
+  g_object_weak_ref (G_OBJECT (worker), lifetime_weak_notify, &lt);
+  tw_worker_start (worker);
+
+  unref_on_new_thread (worker);   /* our only reference */
+  g_assert_false (g_atomic_int_get (&lt.finalized));
+
+  g_mutex_lock (&hold.lock);
+  hold.released = TRUE;
+  g_cond_signal (&hold.cond);
+  g_mutex_unlock (&hold.lock);
+
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&lt.finalized));
+  g_assert_cmpstr (rec->log->str, ==, "SYRF");
+  g_assert_true (lt.finalize_thread == lt.owner);
+  g_assert_cmpint (g_atomic_int_get (&lt.n_destroyed), ==, 1);
+  g_assert_true (lt.destroy_thread == lt.owner);
+  rec->worker = NULL;
+
+  g_mutex_clear (&hold.lock);
+  g_cond_clear (&hold.cond);
+}
+
+static void
+unref_self_work (TwWorker *worker,
+                 gpointer  user_data)
+{
+  /* The owner handed its reference to the work, which drops it here, on
+   * the worker thread. */
+  g_object_unref (worker);
+  tw_worker_return_int (worker, 3);
+}
+
+static void
+test_last_unref_inside_the_work (void)
+{
+  Lifetime lt = { g_thread_self () };
+  TwWorker *worker = tw_function_worker_new (unref_self_work, NULL, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  g_object_weak_ref (G_OBJECT (worker), lifetime_weak_notify, &lt);
+  tw_worker_start (worker);   /* the work owns our reference from here */
+
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&lt.finalized));
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  g_assert_cmpint (g_value_get_int64 (&rec->returned), ==, 3);
+  g_assert_true (lt.finalize_thread == lt.owner);
+  rec->worker = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Application shutdown under heavy load                                    */
+
+#define N_LOAD 240
+
+typedef enum
+{
+  LOAD_QUEUE_FOREVER,   /* yields forever into a small queue: blocks on backpressure */
+  LOAD_LATEST_FOREVER,  /* yields forever, LATEST */
+  LOAD_SLEEPER,         /* tw_worker_sleep() in a loop */
+  LOAD_BLOCKING_READ,   /* a GIO read only cancellation ends */
+  LOAD_PAUSED,          /* paused by the owner once started */
+  LOAD_SHORT,           /* returns at once */
+  N_LOAD_KINDS
+} LoadKind;
+
+typedef struct
+{
+  GApplication *app;
+  int           pipe_fds[2];
+  TwWorker     *workers[N_LOAD];
+  TwRecorder   *recs[N_LOAD];
+  gint          finalized[N_LOAD];
+  guint         n_started;
+  guint         n_started_at_shutdown;
+  guint         n_yields;
+  gboolean      released;
+} Load;
+
+static void
+load_work (TwWorker *worker,
+           gpointer  user_data)
+{
+  Load *load = g_object_get_data (G_OBJECT (worker), "load");
+  LoadKind kind = GPOINTER_TO_UINT (user_data);
+  guint i = 0;
+
+  switch (kind)
+    {
+    case LOAD_QUEUE_FOREVER:
+    case LOAD_LATEST_FOREVER:
+    case LOAD_PAUSED:
+      while (tw_worker_yield_int (worker, i++))
+        ;
+      break;
+    case LOAD_SLEEPER:
+      while (tw_worker_sleep (worker, 5))
+        tw_worker_set_progress (worker, (i++ % 100) / 100.0);
+      break;
+    case LOAD_BLOCKING_READ:
+      {
+        g_autoptr(GInputStream) stream = g_unix_input_stream_new (load->pipe_fds[0], FALSE);
+        g_autoptr(GError) error = NULL;
+        char byte;
+
+        g_assert_cmpint (g_input_stream_read (stream, &byte, 1, tw_worker_get_cancellable (worker),
+                                              &error), ==, -1);
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      }
+      break;
+    case LOAD_SHORT:
+    default:
+      tw_worker_return_int (worker, 1);
+      break;
+    }
+}
+
+static void
+load_weak_notify (gpointer  data,
+                  GObject  *where_the_object_was)
+{
+  g_atomic_int_set ((gint *) data, TRUE);
+}
+
+static void
+on_load_started (TwWorker *worker,
+                 Load     *load)
+{
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (worker), "kind")) == LOAD_PAUSED)
+    tw_worker_pause (worker);
+  load->n_started++;
+}
+
+static void
+on_load_yielded (TwWorker     *worker,
+                 const GValue *value,
+                 Load         *load)
+{
+  /* Shut down in the thick of it: many yields flowing, most workers still
+   * waiting for a thread. */
+  if (++load->n_yields == 2000 && !load->released)
+    {
+      load->released = TRUE;
+      load->n_started_at_shutdown = load->n_started;
+      g_application_release (load->app);
+    }
+}
+
+static void
+on_load_activate (GApplication *app,
+                  Load         *load)
+{
+  g_application_hold (app);
+  for (guint i = 0; i < N_LOAD; i++)
+    {
+      LoadKind kind = i % N_LOAD_KINDS;
+      TwWorker *worker = tw_function_worker_new (load_work, GUINT_TO_POINTER (kind), NULL);
+
+      g_object_set_data (G_OBJECT (worker), "load", load);
+      g_object_set_data (G_OBJECT (worker), "kind", GUINT_TO_POINTER (kind));
+      g_object_weak_ref (G_OBJECT (worker), load_weak_notify, &load->finalized[i]);
+      tw_worker_set_max_pending_yields (worker, 4);
+      if (kind == LOAD_LATEST_FOREVER)
+        tw_worker_set_yield_policy (worker, TW_YIELD_POLICY_LATEST);
+      load->recs[i] = tw_recorder_new (worker);
+      g_signal_connect (worker, "started", G_CALLBACK (on_load_started), load);
+      g_signal_connect (worker, "yielded", G_CALLBACK (on_load_yielded), load);
+      load->workers[i] = worker;
+      tw_worker_start (worker);
+    }
+}
+
+static void
+test_app_shutdown_under_heavy_load (void)
+{
+  Load load = { 0 };
+  TwPool *pool = tw_pool_get_default ();
+  guint max_threads = tw_pool_get_max_threads (pool);
+  guint n_aborted = 0;
+  int status;
+
+  /* Many runs at once: blocked producers, sleepers, blocking reads, paused
+   * work, and the rest waiting for a thread. */
+  tw_pool_set_max_threads (pool, 48);
+  g_assert_cmpint (pipe (load.pipe_fds), ==, 0);
+  load.app = g_application_new ("org.threadworker.TestShutdown", G_APPLICATION_NON_UNIQUE);
+  /* Shutdown quits every worker and waits for them; a worker that did not
+   * stop would be named in a warning, which fails the test. */
+  tw_pool_bind_application (pool, load.app, TW_TEST_DEADLINE_MS);
+  g_signal_connect (load.app, "activate", G_CALLBACK (on_load_activate), &load);
+
+  status = g_application_run (load.app, 0, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (load.released);
+
+  /* Every worker ended exactly once: shutdown ended the ones still alive. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 0);
+  g_assert_cmpuint (tw_pool_get_n_running (pool), ==, 0);
+  g_assert_cmpuint (tw_pool_get_n_waiting (pool), ==, 0);
+  for (guint i = 0; i < N_LOAD; i++)
+    {
+      TwRecorder *rec = load.recs[i];
+      const char *log = rec->log->str;
+      gsize len = rec->log->len;
+      LoadKind kind = i % N_LOAD_KINDS;
+
+      g_assert_cmpuint (rec->n_finished, ==, 1);
+      g_assert_cmpuint (len, >=, 3);
+      g_assert_cmpint (log[0], ==, 'S');
+      g_assert_cmpint (log[len - 1], ==, 'F');
+      g_assert_true (strchr ("RA", log[len - 2]) != NULL);
+      g_assert_false (tw_worker_get_is_running (load.workers[i]));
+      if (kind != LOAD_SHORT)
+        g_assert_cmpint (log[len - 2], ==, 'A');
+      if (log[len - 2] == 'A')
+        n_aborted++;
+    }
+  g_test_message ("%u workers, %u started before shutdown, %u yields, %u aborted",
+                  N_LOAD, load.n_started_at_shutdown, load.n_yields, n_aborted);
+  g_assert_cmpuint (load.n_started_at_shutdown, <, N_LOAD);   /* some were still waiting */
+
+  for (guint i = 0; i < N_LOAD; i++)
+    {
+      tw_recorder_free (load.recs[i]);
+      g_object_unref (load.workers[i]);
+      g_assert_true (g_atomic_int_get (&load.finalized[i]));
+    }
+  g_object_unref (load.app);
+  tw_pool_set_max_threads (pool, max_threads);
+  close (load.pipe_fds[0]);
+  close (load.pipe_fds[1]);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Tw/Faults/error-at-every-point-of-a-run", test_error_at_every_point_of_a_run);
+  g_test_add_func ("/Tw/Faults/error-after-latest-yields-delivers-the-last-value",
+                   test_error_after_latest_yields_delivers_the_last_value);
+  g_test_add_func ("/Tw/Faults/error-after-quit-ends-aborted", test_error_after_quit_ends_aborted);
+  g_test_add_func ("/Tw/Faults/work-ending-without-result-returns-unset",
+                   test_work_ending_without_result_returns_unset);
+  g_test_add_func ("/Tw/Faults/owner-not-iterated-queue-blocks-the-producer",
+                   test_owner_not_iterated_queue_blocks_the_producer);
+  g_test_add_func ("/Tw/Faults/owner-not-iterated-latest-keeps-one-value",
+                   test_owner_not_iterated_latest_keeps_one_value);
+  g_test_add_func ("/Tw/Faults/last-unref-of-idle-worker-on-another-thread",
+                   test_last_unref_of_idle_worker_on_another_thread);
+  g_test_add_func ("/Tw/Faults/last-unref-of-running-worker-on-another-thread",
+                   test_last_unref_of_running_worker_on_another_thread);
+  g_test_add_func ("/Tw/Faults/last-unref-inside-the-work", test_last_unref_inside_the_work);
+  g_test_add_func ("/Tw/Faults/app-shutdown-under-heavy-load", test_app_shutdown_under_heavy_load);
+
+  return g_test_run ();
+}
