@@ -492,8 +492,8 @@ class Worker(Tw.Worker):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith('gi.'):
-            return
+        if cls.__module__.startswith('gi.') or cls.__dict__.get('__gtype__') is not None:
+            return   # the overrides, or subclasses sharing a C type's GType
         # A Python subclass gets a GType whose work() calls cls.work().
         if 'do_work' not in cls.__dict__ and getattr(cls, 'do_work', None) is not _worker_base_do_work:
             cls.do_work = _worker_base_do_work
