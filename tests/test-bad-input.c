@@ -314,6 +314,55 @@ test_pool_api_rejects_invalid_arguments (void)
   CRITICAL_VOID ("*G_IS_APPLICATION*", tw_pool_bind_application, pool, (GApplication *) other, 0);
 }
 
+static void
+test_subprocess_api_rejects_invalid_arguments (void)
+{
+  const char *argv[] = { "true", NULL };
+  const char *empty[] = { NULL };
+  g_autoptr(GObject) other = not_a_worker ();
+  g_autoptr(TwWorker) function = tw_function_worker_new (do_nothing, NULL, NULL);
+  g_autoptr(GError) set_error = g_error_new_literal (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED, "set");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TwWorker) worker = NULL;
+  /* NULL, a GObject, and a worker of another type. */
+  TwSubprocessWorker *bad[] = { NULL, (TwSubprocessWorker *) other, (TwSubprocessWorker *) function };
+
+  g_assert_null (CRITICAL ("*argv != NULL*", tw_subprocess_worker_new, NULL, &error));
+  g_assert_null (CRITICAL ("*argv != NULL*", tw_subprocess_worker_new, empty, &error));
+  g_assert_null (CRITICAL ("*error == NULL*", tw_subprocess_worker_new, argv, &set_error));
+  g_assert_null (CRITICAL ("*G_IS_SUBPROCESS_LAUNCHER*", tw_subprocess_worker_new_with_launcher,
+                           (GSubprocessLauncher *) other, argv, &error));
+  g_assert_null (CRITICAL ("*argv != NULL*", tw_subprocess_worker_new_with_launcher,
+                           NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      TwSubprocessWorker *w = bad[i];
+
+      g_assert_null (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_get_argv, w));
+      g_assert_null (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_get_launcher, w));
+      g_assert_cmpuint (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_get_kill_timeout, w), ==, 0);
+      CRITICAL_VOID ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_set_kill_timeout, w, 10);
+      g_assert_cmpuint (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_get_stderr_tail_lines, w), ==, 0);
+      CRITICAL_VOID ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_set_stderr_tail_lines, w, 10);
+      g_assert_false (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_get_parse_progress, w));
+      CRITICAL_VOID ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_set_parse_progress, w, TRUE);
+      g_assert_false (CRITICAL ("*TW_IS_SUBPROCESS_WORKER*", tw_subprocess_worker_close_stdin, w, &error));
+      g_assert_no_error (error);
+    }
+
+  worker = tw_subprocess_worker_new (argv, &error);
+  g_assert_no_error (error);
+  CRITICAL_VOID ("*n_lines*", tw_subprocess_worker_set_stderr_tail_lines,
+                 TW_SUBPROCESS_WORKER (worker), G_MAXUINT);
+  g_assert_cmpuint (tw_subprocess_worker_get_stderr_tail_lines (TW_SUBPROCESS_WORKER (worker)), <, G_MAXUINT);
+  g_assert_false (CRITICAL ("*error == NULL*", tw_subprocess_worker_close_stdin,
+                            TW_SUBPROCESS_WORKER (worker), &set_error));
+  /* The worker API of a subprocess worker, outside its work, as any other. */
+  g_assert_false (CRITICAL (NOT_IN_WORK, tw_worker_yield_int, worker, 1));
+}
+
 /* Functions that take nothing invalid (no arguments, or only a type). */
 static const char * const no_invalid_input[] = {
   "tw_pool_get_default",
@@ -395,6 +444,8 @@ main (int   argc,
                    test_worker_thread_api_rejects_invalid_arguments);
   g_test_add_func ("/Tw/BadInput/pool-api-rejects-invalid-arguments",
                    test_pool_api_rejects_invalid_arguments);
+  g_test_add_func ("/Tw/BadInput/child-process-worker-api-rejects-invalid-arguments",
+                   test_subprocess_api_rejects_invalid_arguments);
   /* Last: the other tests have recorded what they cover. */
   g_test_add_func ("/Tw/BadInput/every-public-function-is-covered",
                    test_every_public_function_is_covered);
