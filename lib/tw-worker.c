@@ -528,6 +528,21 @@ free_gvalue (gpointer data)
   g_free (value);
 }
 
+/* Owner thread: drops the cancellable connection of a run_async task once it
+ * completes, so an application's long-lived cancellable keeps neither the
+ * task nor the worker alive. Never called from the cancellable's handler
+ * (which only schedules run_task_cancel_in_owner()), where disconnecting
+ * would deadlock. */
+static void
+task_disconnect_cancellable (GTask *task)
+{
+  gulong handler = GPOINTER_TO_SIZE (g_object_steal_data (G_OBJECT (task),
+                                                          "tw-cancel-handler"));
+
+  if (handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (task), handler);
+}
+
 static void
 tw_run_complete_tasks (TwRun     *run,
                        TwOutcome  outcome)
@@ -539,6 +554,7 @@ tw_run_complete_tasks (TwRun     *run,
     {
       GTask *task = l->data;
 
+      task_disconnect_cancellable (task);
       switch (outcome)
         {
         case TW_OUTCOME_RETURNED:
@@ -1263,8 +1279,14 @@ tw_worker_quit (TwWorker *self)
 
   g_return_if_fail (TW_IS_WORKER (self));
 
-  priv->restart_pending = FALSE;
   run = priv->run;
+  if (priv->restart_pending)
+    {
+      /* The restart will not happen: run_async calls waiting for it end
+       * with the run being quit (restart_pending implies a run). */
+      priv->restart_pending = FALSE;
+      run->tasks = g_list_concat (run->tasks, g_steal_pointer (&priv->pending_tasks));
+    }
   if (run == NULL || run->quit_called)
     return;
 
@@ -1440,7 +1462,11 @@ run_task_cancelled_cb (GCancellable *cancellable,
  * and JavaScript.
  *
  * Cancelling @cancellable quits the run if this call started it; a joined
- * run goes on and only this call completes, with %G_IO_ERROR_CANCELLED.
+ * run goes on and only this call completes, with %G_IO_ERROR_CANCELLED. If
+ * @cancellable is already cancelled, the call completes with
+ * %G_IO_ERROR_CANCELLED without starting or joining a run (as GIO
+ * operations do). The worker drops its connection to @cancellable when the
+ * call completes.
  *
  * Call on the owner thread.
  */
@@ -1463,6 +1489,9 @@ tw_worker_run_async (TwWorker            *self,
   g_task_set_source_tag (task, tw_worker_run_async);
   g_task_set_check_cancellable (task, FALSE);
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
   if (starts)
     tw_worker_start_run (self);
 
@@ -1473,9 +1502,12 @@ tw_worker_run_async (TwWorker            *self,
 
   if (cancellable != NULL)
     {
+      gulong handler;
+
       g_object_set_data (G_OBJECT (task), "tw-starts", GINT_TO_POINTER (starts));
-      g_cancellable_connect (cancellable, G_CALLBACK (run_task_cancelled_cb),
-                             g_object_ref (task), g_object_unref);
+      handler = g_cancellable_connect (cancellable, G_CALLBACK (run_task_cancelled_cb),
+                                       g_object_ref (task), g_object_unref);
+      g_object_set_data (G_OBJECT (task), "tw-cancel-handler", GSIZE_TO_POINTER (handler));
     }
 }
 
@@ -1487,16 +1519,21 @@ run_task_cancel_in_owner (gpointer user_data)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwRun *run = priv->run;
 
-  if (run == NULL || g_list_find (run->tasks, task) == NULL)
+  if (run != NULL && g_list_find (run->tasks, task) != NULL)
+    {
+      if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "tw-starts")))
+        {
+          tw_worker_quit (self);   /* completes the task at `finished` */
+          return G_SOURCE_REMOVE;
+        }
+      run->tasks = g_list_remove (run->tasks, task);
+    }
+  else if (g_list_find (priv->pending_tasks, task) != NULL)
+    priv->pending_tasks = g_list_remove (priv->pending_tasks, task);   /* waited for a restart */
+  else
     return G_SOURCE_REMOVE;   /* already completed */
 
-  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "tw-starts")))
-    {
-      tw_worker_quit (self);   /* completes the task at `finished` */
-      return G_SOURCE_REMOVE;
-    }
-
-  run->tasks = g_list_remove (run->tasks, task);
+  task_disconnect_cancellable (task);
   g_task_return_error_if_cancelled (task);
   g_object_unref (task);
   return G_SOURCE_REMOVE;
@@ -1507,11 +1544,17 @@ run_task_cancelled_cb (GCancellable *cancellable,
                        gpointer      user_data)
 {
   GTask *task = user_data;
+  GSource *source;
 
-  /* The cancellable may be cancelled from any thread. */
-  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT,
-                              run_task_cancel_in_owner, g_object_ref (task),
-                              g_object_unref);
+  /* The cancellable may be cancelled from any thread, and the task must not
+   * complete (and disconnect) from inside this handler: always defer to the
+   * owner context. */
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, "[threadworker] run_async cancelled");
+  g_source_set_callback (source, run_task_cancel_in_owner, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_task_get_context (task));
+  g_source_unref (source);
 }
 
 /**
