@@ -1,0 +1,754 @@
+/* test-lifecycle.c: runs after the first: restart (solara's retry) and
+ * run_async/run_finish (the GIO async pattern over a run).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "tw-test-util.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* A work whose runs the test drives: each run counts itself, can block on
+ * a gate after it was quit, and reports how many runs execute at once. */
+
+typedef struct
+{
+  int     runs;          /* atomic: runs whose work began */
+  int     active;        /* atomic: works executing now */
+  int     max_active;    /* atomic */
+  TwGate  release;       /* a quit run waits on it before it returns */
+  gboolean hold_after_quit;
+  gint64  result;        /* returned by runs that are not quit */
+  gboolean fail;         /* return an error instead */
+  TwGate  finish;        /* runs that are not quit wait on it, then return */
+} Driven;
+
+static void
+driven_init (Driven *d)
+{
+  memset (d, 0, sizeof *d);
+  tw_gate_init (&d->release);
+  tw_gate_init (&d->finish);
+}
+
+static void
+driven_clear (Driven *d)
+{
+  tw_gate_clear (&d->release);
+  tw_gate_clear (&d->finish);
+}
+
+static void
+driven_work (TwWorker *worker,
+             gpointer  user_data)
+{
+  Driven *d = user_data;
+  int active = g_atomic_int_add (&d->active, 1) + 1;
+  int max;
+  int run = g_atomic_int_add (&d->runs, 1) + 1;
+
+  do
+    max = g_atomic_int_get (&d->max_active);
+  while (active > max && !g_atomic_int_compare_and_exchange (&d->max_active, max, active));
+
+  /* Wait until the test lets the run finish, or quits it. */
+  while (!tw_gate_is_open (&d->finish) && tw_worker_checkpoint (worker))
+    tw_worker_sleep (worker, 1);
+
+  if (!tw_worker_checkpoint (worker))
+    {
+      if (d->hold_after_quit)
+        tw_gate_wait (&d->release);
+    }
+  else if (d->fail)
+    tw_worker_return_error (worker, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                                 "run %d failed", run));
+  else
+    tw_worker_return_int (worker, d->result + run);
+
+  g_atomic_int_add (&d->active, -1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Restart                                                                  */
+
+static void
+test_restart_ends_old_run_before_new_started (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  g_assert_true (tw_worker_get_is_running (worker));
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2 &&
+                      tw_worker_get_state (worker) == TW_WORKER_STATE_RUNNING);
+  g_assert_cmpstr (rec->log->str, ==, "SAFS");
+  g_assert_false (tw_worker_get_abort_requested (worker));
+
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_value_get_int64 (tw_worker_get_value (worker)), ==, 2);
+  driven_clear (&d);
+}
+
+static void
+test_restart_never_runs_two_threads_at_once (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  d.hold_after_quit = TRUE;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+
+  /* The old work was quit but has not returned: the new run must wait. */
+  tw_test_iterate_ticks (5);
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_cmpstr (rec->log->str, ==, "S");
+  g_assert_true (tw_worker_get_is_running (worker));
+
+  d.hold_after_quit = FALSE;
+  tw_gate_open (&d.release);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2);
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_atomic_int_get (&d.max_active), ==, 1);
+  driven_clear (&d);
+}
+
+static void
+check_value_is_first_result (TwWorker *worker,
+                             gpointer  user_data)
+{
+  const GValue *value = tw_worker_get_value (worker);
+
+  g_assert_true (G_VALUE_HOLDS_INT64 (value));
+  g_assert_cmpint (g_value_get_int64 (value), ==, 101);
+}
+
+static void
+test_restart_keeps_previous_value_until_new_one (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  gulong handler;
+
+  driven_init (&d);
+  d.result = 100;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_gate_open (&d.finish);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpint (g_value_get_int64 (tw_worker_get_value (worker)), ==, 101);
+
+  /* The second run is quit before it produces anything. */
+  handler = g_signal_connect (worker, "started", G_CALLBACK (check_value_is_first_result), NULL);
+  g_signal_connect (worker, "aborted", G_CALLBACK (check_value_is_first_result), NULL);
+  tw_worker_restart (worker);
+  tw_worker_quit (worker);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SRFSAF");
+  check_value_is_first_result (worker, NULL);
+  g_signal_handler_disconnect (worker, handler);
+  g_signal_handlers_disconnect_by_func (worker, check_value_is_first_result, NULL);
+  driven_clear (&d);
+}
+
+static void
+check_error_is_first_one (TwWorker *worker,
+                          gpointer  user_data)
+{
+  const GError *error = tw_worker_get_error (worker);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "run 1 failed");
+}
+
+static void
+test_restart_keeps_previous_error_until_new_result (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  d.fail = TRUE;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_gate_open (&d.finish);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SEF");
+  check_error_is_first_one (worker, NULL);
+
+  /* Readable while the new run starts; replaced when it returns. */
+  d.fail = FALSE;
+  g_signal_connect (worker, "started", G_CALLBACK (check_error_is_first_one), NULL);
+  tw_worker_restart (worker);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SEFSRF");
+  g_assert_null (tw_worker_get_error (worker));
+  g_assert_cmpint (g_value_get_int64 (tw_worker_get_value (worker)), ==, 2);
+  g_signal_handlers_disconnect_by_func (worker, check_error_is_first_one, NULL);
+  driven_clear (&d);
+}
+
+static void
+test_several_restarts_coalesce (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_restart (worker);
+  tw_worker_restart (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2 &&
+                      tw_worker_get_state (worker) == TW_WORKER_STATE_RUNNING);
+
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+  tw_test_iterate_ticks (3);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 2);
+  g_assert_false (tw_worker_get_is_running (worker));
+  driven_clear (&d);
+}
+
+static void
+test_restart_idle_worker_starts_it (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_gate_open (&d.finish);
+  tw_worker_restart (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  driven_clear (&d);
+}
+
+static void
+test_restart_while_waiting_for_a_thread (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  Driven blocking, d;
+  g_autoptr(TwWorker) blocker = NULL;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&blocking);
+  driven_init (&d);
+  tw_pool_set_max_threads (pool, 1);
+  blocker = tw_function_worker_new (driven_work, &blocking, NULL);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+  tw_worker_set_pool (blocker, pool);
+  tw_worker_set_pool (worker, pool);
+
+  tw_worker_start (blocker);
+  tw_worker_start (worker);
+  tw_worker_restart (worker);
+  /* The waiting run ends without running; the new one waits in its turn. */
+  TW_TEST_WAIT_UNTIL (rec->n_finished == 1 &&
+                      tw_worker_get_state (worker) == TW_WORKER_STATE_WAITING);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 0);
+
+  tw_gate_open (&blocking.finish);
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  TW_TEST_WAIT_UNTIL (!tw_worker_get_is_running (blocker));
+  driven_clear (&blocking);
+  driven_clear (&d);
+}
+
+static void
+test_quit_after_restart_cancels_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_quit (worker);
+  tw_recorder_wait_finished (rec, 1);
+  tw_test_iterate_ticks (3);
+
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_false (tw_worker_get_is_running (worker));
+  driven_clear (&d);
+}
+
+static void
+start_once (TwWorker *worker,
+            gpointer  user_data)
+{
+  gboolean *done = user_data;
+
+  if (!*done)
+    {
+      *done = TRUE;
+      tw_worker_start (worker);
+    }
+}
+
+static void
+test_start_from_finished_handler_satisfies_pending_restart (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  gboolean started_again = FALSE;
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  g_signal_connect (worker, "finished", G_CALLBACK (start_once), &started_again);
+  tw_worker_restart (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2);
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+  tw_test_iterate_ticks (3);
+
+  /* One new run, not one for the restart and one for the start. */
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 2);
+  g_assert_false (tw_worker_get_is_running (worker));
+  driven_clear (&d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* run_async / run_finish                                                   */
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GValue    value;
+  GError   *error;
+  GThread  *thread;
+} RunResult;
+
+static void
+run_result_clear (RunResult *r)
+{
+  if (G_IS_VALUE (&r->value))
+    g_value_unset (&r->value);
+  g_clear_error (&r->error);
+}
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  RunResult *r = user_data;
+
+  g_assert_false (r->done);
+  r->thread = g_thread_self ();
+  r->ok = tw_worker_run_finish (TW_WORKER (source), result, &r->value, &r->error);
+  r->done = TRUE;
+}
+
+static void
+test_run_async_returns_the_value (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  d.result = 41;
+  tw_gate_open (&d.finish);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  g_assert_true (tw_worker_get_is_running (worker));
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_true (r.thread == g_thread_self ());
+  g_assert_true (r.ok);
+  g_assert_no_error (r.error);
+  g_assert_cmpint (g_value_get_int64 (&r.value), ==, 42);
+  /* Completes after `finished`. */
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_returns_the_error (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  d.fail = TRUE;
+  tw_gate_open (&d.finish);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (r.error->message, ==, "run 1 failed");
+  g_assert_false (G_IS_VALUE (&r.value));
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_quit_is_cancelled (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  tw_worker_set_name (worker, "the-quit-one");
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_quit (worker);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (r.error->message, "the-quit-one"));
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_joins_a_running_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  RunResult r1 = { 0, }, r2 = { 0, };
+
+  driven_init (&d);
+  d.result = 10;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_run_async (worker, NULL, run_done_cb, &r1);
+  tw_worker_run_async (worker, NULL, run_done_cb, &r2);
+  tw_gate_open (&d.finish);
+  TW_TEST_WAIT_UNTIL (r1.done && r2.done);
+
+  g_assert_true (r1.ok);
+  g_assert_true (r2.ok);
+  g_assert_cmpint (g_value_get_int64 (&r1.value), ==, 11);
+  g_assert_cmpint (g_value_get_int64 (&r2.value), ==, 11);
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  run_result_clear (&r1);
+  run_result_clear (&r2);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_cancel_quits_the_run_it_started (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, cancellable, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  g_cancellable_cancel (cancellable);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_false (tw_worker_get_is_running (worker));
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_cancel_leaves_a_joined_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  tw_worker_run_async (worker, cancellable, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  g_cancellable_cancel (cancellable);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The run goes on. */
+  g_assert_true (tw_worker_get_is_running (worker));
+  g_assert_false (tw_worker_get_abort_requested (worker));
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_with_cancelled_cancellable (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  g_cancellable_cancel (cancellable);
+  tw_worker_run_async (worker, cancellable, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Like any GIO call given a cancelled cancellable: nothing was started. */
+  tw_test_iterate_ticks (3);
+  g_assert_cmpstr (rec->log->str, ==, "");
+  g_assert_false (tw_worker_get_is_running (worker));
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 0);
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+weak_notify_cb (gpointer  data,
+                GObject  *where_the_object_was)
+{
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_run_async_cancellable_does_not_keep_the_worker (void)
+{
+  Driven d;
+  TwWorker *worker;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RunResult r = { 0, };
+  gboolean finalized = FALSE;
+
+  driven_init (&d);
+  tw_gate_open (&d.finish);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  g_object_weak_ref (G_OBJECT (worker), weak_notify_cb, &finalized);
+
+  tw_worker_run_async (worker, cancellable, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (r.done);
+  g_assert_true (r.ok);
+
+  /* The app keeps its cancellable; the worker must still go. */
+  g_object_unref (worker);
+  TW_TEST_WAIT_UNTIL (finalized);
+
+  /* Cancelling it later is harmless. */
+  g_cancellable_cancel (cancellable);
+  tw_test_iterate_ticks (2);
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_during_restart_gets_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  d.result = 20;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2);
+  g_assert_false (r.done);
+  tw_gate_open (&d.finish);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_true (r.ok);
+  g_assert_cmpint (g_value_get_int64 (&r.value), ==, 22);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_then_quit_during_restart_is_cancelled (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  tw_worker_quit (worker);   /* the restart will not happen */
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_false (r.ok);
+  g_assert_error (r.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_false (tw_worker_get_is_running (worker));
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
+test_run_async_cancel_during_restart (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  d.hold_after_quit = TRUE;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, cancellable, run_done_cb, &r);
+  /* The old run is still ending; the call waits for the new run. */
+  g_cancellable_cancel (cancellable);
+  TW_TEST_WAIT_UNTIL (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  d.hold_after_quit = FALSE;
+  tw_gate_open (&d.release);
+  tw_gate_open (&d.finish);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Tw/Lifecycle/restart-ends-old-run-before-new-started",
+                   test_restart_ends_old_run_before_new_started);
+  g_test_add_func ("/Tw/Lifecycle/restart-never-runs-two-threads-at-once",
+                   test_restart_never_runs_two_threads_at_once);
+  g_test_add_func ("/Tw/Lifecycle/restart-keeps-previous-value-until-new-one",
+                   test_restart_keeps_previous_value_until_new_one);
+  g_test_add_func ("/Tw/Lifecycle/restart-keeps-previous-error-until-new-result",
+                   test_restart_keeps_previous_error_until_new_result);
+  g_test_add_func ("/Tw/Lifecycle/several-restarts-coalesce", test_several_restarts_coalesce);
+  g_test_add_func ("/Tw/Lifecycle/restart-idle-worker-starts-it", test_restart_idle_worker_starts_it);
+  g_test_add_func ("/Tw/Lifecycle/restart-while-waiting-for-a-thread",
+                   test_restart_while_waiting_for_a_thread);
+  g_test_add_func ("/Tw/Lifecycle/quit-after-restart-cancels-the-new-run",
+                   test_quit_after_restart_cancels_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/start-from-finished-handler-satisfies-pending-restart",
+                   test_start_from_finished_handler_satisfies_pending_restart);
+
+  g_test_add_func ("/Tw/Lifecycle/run-async-returns-the-value", test_run_async_returns_the_value);
+  g_test_add_func ("/Tw/Lifecycle/run-async-returns-the-error", test_run_async_returns_the_error);
+  g_test_add_func ("/Tw/Lifecycle/run-async-quit-is-cancelled", test_run_async_quit_is_cancelled);
+  g_test_add_func ("/Tw/Lifecycle/run-async-joins-a-running-run", test_run_async_joins_a_running_run);
+  g_test_add_func ("/Tw/Lifecycle/run-async-cancel-quits-the-run-it-started",
+                   test_run_async_cancel_quits_the_run_it_started);
+  g_test_add_func ("/Tw/Lifecycle/run-async-cancel-leaves-a-joined-run",
+                   test_run_async_cancel_leaves_a_joined_run);
+  g_test_add_func ("/Tw/Lifecycle/run-async-with-cancelled-cancellable-starts-nothing",
+                   test_run_async_with_cancelled_cancellable);
+  g_test_add_func ("/Tw/Lifecycle/run-async-cancellable-does-not-keep-the-worker",
+                   test_run_async_cancellable_does_not_keep_the_worker);
+  g_test_add_func ("/Tw/Lifecycle/run-async-during-restart-gets-the-new-run",
+                   test_run_async_during_restart_gets_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/run-async-then-quit-during-restart-is-cancelled",
+                   test_run_async_then_quit_during_restart_is_cancelled);
+  g_test_add_func ("/Tw/Lifecycle/run-async-cancel-during-restart",
+                   test_run_async_cancel_during_restart);
+
+  return g_test_run ();
+}
