@@ -502,12 +502,7 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   GtkBox *box = GTK_BOX (self);
   GtkWidget *content, *side, *grid, *row, *label, *placeholder, *frame;
 
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
-  gtk_box_set_spacing (box, 12);
-  gtk_widget_set_margin_top (GTK_WIDGET (self), 18);
-  gtk_widget_set_margin_bottom (GTK_WIDGET (self), 18);
-  gtk_widget_set_margin_start (GTK_WIDGET (self), 18);
-  gtk_widget_set_margin_end (GTK_WIDGET (self), 18);
+  tw_demo_init_page_box (box);
 
   self->projection = projection_new ();
   self->worker = tw_generator_worker_new (projection_step, self->projection, projection_free);

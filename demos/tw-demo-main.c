@@ -213,7 +213,9 @@ startup_cb (GApplication *app,
   gtk_css_provider_load_from_data (css,
                                    ".tw-banner { padding: 8px 12px; border-radius: 6px;"
                                    "  background-color: #c01c28; color: white; }"
-                                   ".tw-banner button { color: white; }"
+                                   ".tw-banner button { color: white; background: rgba(255,255,255,0.15);"
+                                   "  border-color: rgba(255,255,255,0.5); box-shadow: none; }"
+                                   ".tw-banner button:hover { background: rgba(255,255,255,0.3); }"
                                    ".tw-result { font-size: 1.6em; font-weight: bold; }",
                                    -1);
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),

@@ -33,6 +33,17 @@ tw_demo_state_to_string (TwWorkerState state)
 }
 
 void
+tw_demo_init_page_box (GtkBox *box)
+{
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (box), GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (box, 12);
+  gtk_widget_set_margin_top (GTK_WIDGET (box), 18);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (box), 18);
+  gtk_widget_set_margin_start (GTK_WIDGET (box), 18);
+  gtk_widget_set_margin_end (GTK_WIDGET (box), 18);
+}
+
+void
 tw_demo_add_header (GtkBox     *box,
                     const char *title,
                     const char *description)

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 /* A translated, human name for a worker state. */
 const char *tw_demo_state_to_string (TwWorkerState state);
 
+/* Lays a page out: vertical, spaced, with margins. */
+void        tw_demo_init_page_box   (GtkBox     *box);
+
 /* Appends a page title and a one-paragraph explanation to @box. */
 void        tw_demo_add_header      (GtkBox     *box,
                                      const char *title,

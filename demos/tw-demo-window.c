@@ -8,7 +8,10 @@
 #include <glib/gi18n.h>
 
 #include "tw-demo-window.h"
+#include "tw-demo-errors-page.h"
 #include "tw-demo-image-page.h"
+#include "tw-demo-send-page.h"
+#include "tw-demo-workers-page.h"
 
 struct _TwDemoWindow
 {
@@ -28,10 +31,16 @@ typedef struct
 
 static const PageInfo pages[] = {
   { "image", N_("Progressive image"), tw_demo_image_page_new },
+  { "send", N_("Send"), tw_demo_send_page_new },
+  { "errors", N_("Errors"), tw_demo_errors_page_new },
+  { "workers", N_("Workers"), tw_demo_workers_page_new },
 };
 
 static const char * const page_names[] = {
   "image",
+  "send",
+  "errors",
+  "workers",
   NULL
 };
 
