@@ -1597,6 +1597,40 @@ tw_worker_run_finish (TwWorker      *self,
 }
 
 /**
+ * tw_worker_run_finish_value: (rename-to tw_worker_run_finish)
+ * @self: a worker
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Tw.Worker.run_async], returning the value rather than
+ * filling in a caller's #GValue. Language bindings know this function as
+ * `run_finish`: in JavaScript, `Gio._promisify (Tw.Worker.prototype,
+ * 'run_async', 'run_finish')` makes `await worker.run_async (null)` give the
+ * returned value or throw the run's error.
+ *
+ * Returns: (transfer full) (nullable): a copy of the returned value, or
+ *   %NULL if the run returned none or failed (then @error is set, as for
+ *   [method@Tw.Worker.run_finish]). Free it with g_boxed_free() and
+ *   %G_TYPE_VALUE.
+ */
+GValue *
+tw_worker_run_finish_value (TwWorker      *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  GValue *returned;
+
+  g_return_val_if_fail (TW_IS_WORKER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  returned = g_task_propagate_pointer (G_TASK (result), error);
+  if (returned != NULL && !G_IS_VALUE (returned))
+    g_clear_pointer (&returned, free_gvalue);
+
+  return returned;
+}
+
+/**
  * tw_worker_get_state:
  * @self: a worker
  *

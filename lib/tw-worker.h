@@ -151,6 +151,10 @@ gboolean       tw_worker_run_finish        (TwWorker            *self,
                                             GAsyncResult        *result,
                                             GValue              *value,
                                             GError             **error);
+TW_AVAILABLE_IN_ALL
+GValue        *tw_worker_run_finish_value  (TwWorker            *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 
 TW_AVAILABLE_IN_ALL
 TwWorkerState  tw_worker_get_state         (TwWorker            *self);
