@@ -382,3 +382,30 @@ def test_await_workers_raises_when_workers_do_not_stop():
     release.set()
     rec.wait_finished()
     assert rec.log == 'SWAF'   # quit was asked: the run ends aborted
+
+
+def test_run_async_and_run_finish_give_the_python_value_or_raise():
+    token = object()
+    results = []
+
+    def done(worker, result):
+        try:
+            results.append(('value', worker.run_finish(result), on_main_thread()))
+        except GLib.Error as error:
+            results.append(('error', error, on_main_thread()))
+
+    ok = Tw.create_worker(lambda: token)
+    ok.run_async(None, done)
+    run_until(lambda: len(results) == 1, 'the first run_async')
+    assert results[0] == ('value', token, True)
+
+    def fail():
+        raise OSError('disk on fire')
+
+    failing = Tw.create_worker(fail, _ignore_errors=True)
+    failing.run_async(None, done)
+    run_until(lambda: len(results) == 2, 'the second run_async')
+    kind, error, main = results[1]
+    assert kind == 'error' and main
+    assert error.matches(Tw.worker_error_quark(), Tw.WorkerError.FAILED)
+    assert 'disk on fire' in error.message
