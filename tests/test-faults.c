@@ -1,11 +1,15 @@
 /* test-faults.c: runs that go wrong and owners that misbehave: errors at
  * every point of a run, work that ends without a result, an owner context
  * nobody iterates for seconds, the last reference dropped on another
- * thread, and an application shut down while hundreds of workers run.
+ * thread, an application shut down while hundreds of workers run, and
+ * child processes that crash or hang.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <errno.h>
 #include <gio/gunixinputstream.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -758,6 +762,202 @@ test_app_shutdown_under_heavy_load (void)
   close (load.pipe_fds[1]);
 }
 
+/* ------------------------------------------------------------------------ */
+/* A child process that crashes or hangs                                    */
+
+static TwWorker *
+child_worker (const char *script)
+{
+  const char *argv[] = { "sh", "-c", script, NULL };
+  g_autoptr(GError) error = NULL;
+  TwWorker *worker = tw_subprocess_worker_new (argv, &error);
+
+  g_assert_no_error (error);
+  return worker;
+}
+
+static const char *
+rec_line (TwRecorder *rec,
+          guint       index)
+{
+  g_assert_cmpuint (index, <, rec->values->len);
+  return g_value_get_string (g_ptr_array_index (rec->values, index));
+}
+
+/* The child printed its pid first; once the run finished it must be gone
+ * (reaped), not a zombie nor still running. */
+static void
+assert_child_gone (TwRecorder *rec)
+{
+  GPid pid = atoi (rec_line (rec, 0));
+
+  g_assert_cmpint (pid, >, 1);
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+}
+
+#define CRASH_LINES 2000
+
+/* A child that crashes after a lot of output: every line it wrote arrives
+ * (all of them with QUEUE, the last one with LATEST) before `errored`. */
+static void
+test_child_crash_after_output_delivers_its_lines (void)
+{
+  for (guint latest = 0; latest <= 1; latest++)
+    {
+      g_autofree char *script = g_strdup_printf ("echo $$; i=0; while [ $i -lt %d ]; do echo $i; "
+                                                 "i=$((i+1)); done; kill -ABRT $$", CRASH_LINES);
+      g_autoptr(TwWorker) worker = child_worker (script);
+      g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+      g_autofree char *last = g_strdup_printf ("%d", CRASH_LINES - 1);
+
+      if (latest)
+        tw_worker_set_yield_policy (worker, TW_YIELD_POLICY_LATEST);
+      tw_worker_start (worker);
+      tw_recorder_wait_finished (rec, 1);
+
+      g_assert_true (g_str_has_suffix (rec->log->str, "YEF"));
+      g_assert_cmpstr (rec_line (rec, rec->values->len - 1), ==, last);
+      if (!latest)
+        {
+          g_assert_cmpuint (rec->values->len, ==, CRASH_LINES + 1);
+          for (guint i = 0; i < CRASH_LINES; i++)
+            g_assert_cmpint (atoi (rec_line (rec, i + 1)), ==, i);
+          assert_child_gone (rec);
+        }
+      g_assert_nonnull (rec->error);
+      g_assert_nonnull (strstr (rec->error->message, g_strsignal (SIGABRT)));
+      g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_ERRORED);
+    }
+}
+
+static void
+on_first_line_quit (TwWorker     *worker,
+                    const GValue *value,
+                    gpointer      user_data)
+{
+  tw_worker_quit (worker);
+}
+
+static void
+on_first_line_pause (TwWorker     *worker,
+                     const GValue *value,
+                     gpointer      user_data)
+{
+  tw_worker_pause (worker);
+}
+
+static void
+on_paused_quit (TwWorker *worker,
+                gpointer  user_data)
+{
+  tw_worker_quit (worker);
+}
+
+/* Hung children: one that stopped itself (SIGTERM stays pending on a
+ * stopped process), one paused by the worker that ignores SIGTERM, and a
+ * silent one ignoring SIGTERM. Quit ends each of them. */
+static void
+test_hung_child_ends_on_quit (void)
+{
+  static const char *scripts[] = {
+    "echo $$; kill -STOP $$; echo never",
+    "trap '' TERM; echo $$; while :; do sleep 0.05; echo tick; done",
+    "trap '' TERM; echo $$; exec sleep 1000",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (scripts); i++)
+    {
+      g_autoptr(TwWorker) worker = child_worker (scripts[i]);
+      g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+      tw_subprocess_worker_set_kill_timeout (TW_SUBPROCESS_WORKER (worker), 200);
+      if (i == 1)
+        {
+          g_signal_connect (worker, "yielded", G_CALLBACK (on_first_line_pause), NULL);
+          g_signal_connect (worker, "paused", G_CALLBACK (on_paused_quit), NULL);
+        }
+      else
+        g_signal_connect (worker, "yielded", G_CALLBACK (on_first_line_quit), NULL);
+      tw_worker_start (worker);
+      tw_recorder_wait_finished (rec, 1);
+
+      g_assert_true (g_str_has_prefix (rec->log->str, "SY"));
+      g_assert_true (g_str_has_suffix (rec->log->str, "AF"));
+      g_assert_null (strstr (rec->log->str, "R"));
+      if (i == 1)
+        g_assert_nonnull (strchr (rec->log->str, 'P'));
+      assert_child_gone (rec);
+    }
+}
+
+#define N_HUNG 8
+
+typedef struct
+{
+  GApplication *app;
+  TwRecorder   *recs[N_HUNG];
+  guint         n_up;
+} Hung;
+
+static void
+on_hung_up (TwWorker     *worker,
+            const GValue *value,
+            Hung         *hung)
+{
+  /* Every child is up and hanging: shut the application down. */
+  if (++hung->n_up == N_HUNG)
+    g_application_release (hung->app);
+}
+
+static void
+on_hung_activate (GApplication *app,
+                  Hung         *hung)
+{
+  g_application_hold (app);
+  for (guint i = 0; i < N_HUNG; i++)
+    {
+      TwWorker *worker = child_worker (i % 2 ? "trap '' TERM; echo $$; exec sleep 1000"
+                                             : "echo $$; exec sleep 1000");
+
+      tw_subprocess_worker_set_kill_timeout (TW_SUBPROCESS_WORKER (worker), 300);
+      hung->recs[i] = tw_recorder_new (worker);
+      g_signal_connect (worker, "yielded", G_CALLBACK (on_hung_up), hung);
+      tw_worker_start (worker);
+    }
+}
+
+/* Application shutdown with children that never exit on their own, half of
+ * them ignoring SIGTERM: shutdown ends every one and returns. */
+static void
+test_hung_children_end_at_app_shutdown (void)
+{
+  Hung hung = { 0 };
+  TwPool *pool = tw_pool_get_default ();
+  guint max_threads = tw_pool_get_max_threads (pool);
+
+  tw_pool_set_max_threads (pool, N_HUNG);
+  hung.app = g_application_new ("org.threadworker.TestHungShutdown", G_APPLICATION_NON_UNIQUE);
+  tw_pool_bind_application (pool, hung.app, TW_TEST_DEADLINE_MS);
+  g_signal_connect (hung.app, "activate", G_CALLBACK (on_hung_activate), &hung);
+  g_assert_cmpint (g_application_run (hung.app, 0, NULL), ==, 0);
+
+  g_assert_cmpuint (hung.n_up, ==, N_HUNG);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, 0);
+  for (guint i = 0; i < N_HUNG; i++)
+    {
+      TwRecorder *rec = hung.recs[i];
+      TwWorker *worker = rec->worker;
+
+      g_assert_cmpstr (rec->log->str, ==, "SYAF");
+      assert_child_gone (rec);
+      tw_recorder_free (rec);
+      g_object_unref (worker);
+    }
+  g_object_unref (hung.app);
+  tw_pool_set_max_threads (pool, max_threads);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -780,6 +980,10 @@ main (int   argc,
                    test_last_unref_of_running_worker_on_another_thread);
   g_test_add_func ("/Tw/Faults/last-unref-inside-the-work", test_last_unref_inside_the_work);
   g_test_add_func ("/Tw/Faults/app-shutdown-under-heavy-load", test_app_shutdown_under_heavy_load);
+  g_test_add_func ("/Tw/Faults/child-crash-after-output-delivers-its-lines",
+                   test_child_crash_after_output_delivers_its_lines);
+  g_test_add_func ("/Tw/Faults/hung-child-ends-on-quit", test_hung_child_ends_on_quit);
+  g_test_add_func ("/Tw/Faults/hung-children-end-at-app-shutdown", test_hung_children_end_at_app_shutdown);
 
   return g_test_run ();
 }
