@@ -409,3 +409,14 @@ def test_run_async_and_run_finish_give_the_python_value_or_raise():
     assert kind == 'error' and main
     assert error.matches(Tw.worker_error_quark(), Tw.WorkerError.FAILED)
     assert 'disk on fire' in error.message
+
+
+def test_c_workers_get_the_python_signal_attributes_too():
+    worker = Tw.SubprocessWorker.new(['sh', '-c', 'echo a; echo b'])
+    assert isinstance(worker, Tw.WorkerBase)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SYYRF'
+    assert rec.values() == ['a', 'b']
+    assert rec.values('returned') == [0]
