@@ -334,8 +334,14 @@ test_quit_kills_the_process_group (void)
 static void
 test_pause_stops_output_until_resume (void)
 {
+  /* One process (a shell would vfork a `sleep` each time, and a stopped
+   * shell waiting for its vfork child is in state D, not T): its pid, then
+   * a counter, a line every 10 ms. perl is part of every Debian system. */
   g_autoptr(TwWorker) worker =
-    new_worker ("sh", "-c", "echo $$; i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done", NULL);
+    new_worker ("perl", "-e",
+                "$| = 1; print \"$$\\n\"; "
+                "for (my $i = 1; ; $i++) { print \"$i\\n\"; select (undef, undef, undef, 0.01) }",
+                NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   guint n_paused;
   GPid pid;
