@@ -1432,6 +1432,7 @@ void
 tw_worker_restart (TwWorker *self)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  GList *joined;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
@@ -1441,8 +1442,13 @@ tw_worker_restart (TwWorker *self)
       return;
     }
 
+  /* A restart already pending stays the one new run: the run_async calls
+   * that joined it keep waiting for it (quit() would end them with the old
+   * run). */
+  joined = g_steal_pointer (&priv->pending_tasks);
   tw_worker_quit (self);
   priv->restart_pending = TRUE;
+  priv->pending_tasks = joined;
 }
 
 static void
