@@ -958,6 +958,63 @@ test_hung_children_end_at_app_shutdown (void)
   tw_pool_set_max_threads (pool, max_threads);
 }
 
+/* ------------------------------------------------------------------------ */
+/* An owner that restarts again while a restart is pending                  */
+
+static void
+wait_for_quit_work (TwWorker *worker,
+                    gpointer  user_data)
+{
+  guint *n_runs = user_data;
+
+  g_atomic_int_inc (n_runs);
+  while (tw_worker_sleep (worker, 1000))
+    ;
+  tw_worker_return_int (worker, 5);
+}
+
+static void
+run_done_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GError **error = user_data;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_assert_false (tw_worker_run_finish (TW_WORKER (source), result, &value, error));
+  g_assert_nonnull (*error);
+}
+
+/* run_async joined to a pending restart waits for that new run even when
+ * restart() is called again before the old run has ended: several restarts
+ * make one new run (found by the model test, seed 4609601683399788816). */
+static void
+test_run_async_joined_to_a_restart_survives_another_restart (void)
+{
+  guint n_runs = 0;
+  g_autoptr(TwWorker) worker = tw_function_worker_new (wait_for_quit_work, &n_runs, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  g_autoptr(GError) error = NULL;
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&n_runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &error);
+  tw_worker_restart (worker);
+
+  /* The old run ends; the call waits for the new run, which then runs. */
+  tw_recorder_wait_finished (rec, 1);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&n_runs) == 2);
+  g_assert_null (error);
+
+  tw_worker_quit (worker);
+  TW_TEST_WAIT_UNTIL (error != NULL);
+  g_assert_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSAF");
+  g_assert_cmpuint (g_atomic_int_get (&n_runs), ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -980,6 +1037,8 @@ main (int   argc,
                    test_last_unref_of_running_worker_on_another_thread);
   g_test_add_func ("/Tw/Faults/last-unref-inside-the-work", test_last_unref_inside_the_work);
   g_test_add_func ("/Tw/Faults/app-shutdown-under-heavy-load", test_app_shutdown_under_heavy_load);
+  g_test_add_func ("/Tw/Faults/run-async-joined-to-a-restart-survives-another-restart",
+                   test_run_async_joined_to_a_restart_survives_another_restart);
   g_test_add_func ("/Tw/Faults/child-crash-after-output-delivers-its-lines",
                    test_child_crash_after_output_delivers_its_lines);
   g_test_add_func ("/Tw/Faults/hung-child-ends-on-quit", test_hung_child_ends_on_quit);
