@@ -11,6 +11,7 @@
 #include "tw-demo-errors-page.h"
 #include "tw-demo-image-page.h"
 #include "tw-demo-send-page.h"
+#include "tw-demo-subprocess-page.h"
 #include "tw-demo-workers-page.h"
 
 struct _TwDemoWindow
@@ -33,6 +34,7 @@ static const PageInfo pages[] = {
   { "image", N_("Progressive image"), tw_demo_image_page_new },
   { "send", N_("Send"), tw_demo_send_page_new },
   { "errors", N_("Errors"), tw_demo_errors_page_new },
+  { "subprocess", N_("Subprocess"), tw_demo_subprocess_page_new },
   { "workers", N_("Workers"), tw_demo_workers_page_new },
 };
 
@@ -40,6 +42,7 @@ static const char * const page_names[] = {
   "image",
   "send",
   "errors",
+  "subprocess",
   "workers",
   NULL
 };
