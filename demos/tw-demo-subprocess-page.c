@@ -117,7 +117,7 @@ update_controls (TwDemoSubprocessPage *self)
   gtk_widget_set_sensitive (self->pause_button, running && !stopping);
   gtk_widget_set_sensitive (self->stop_button, running && !stopping);
   gtk_button_set_label (GTK_BUTTON (self->pause_button),
-                        state == TW_WORKER_STATE_PAUSED ? _("_Resume") : _("_Pause"));
+                        state == TW_WORKER_STATE_PAUSED ? _("Res_ume") : _("_Pause"));
   gtk_label_set_text (GTK_LABEL (self->state_label), tw_demo_state_to_string (state));
   g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, self->n_lines);
   gtk_label_set_text (GTK_LABEL (self->count_label), buffer);

@@ -720,9 +720,9 @@ spawn_child (Child   *child,
 
   if (self->argv == NULL || self->argv[0] == NULL || self->argv[0][0] == '\0')
     {
-      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_INVALID_VALUE,
-                   _("The worker “%s” has no program to run"),
-                   tw_worker_get_name (child->worker));
+      /* Made with g_object_new() and no argv. */
+      g_set_error_literal (error, TW_WORKER_ERROR, TW_WORKER_ERROR_INVALID_VALUE,
+                           _("No program to run was given"));
       return NULL;
     }
 
