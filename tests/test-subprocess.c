@@ -380,6 +380,30 @@ test_pause_stops_output_until_resume (void)
 }
 
 static void
+test_quit_while_paused_kills_child (void)
+{
+  g_autoptr(TwWorker) worker = new_worker ("sh", "-c", "echo $$; exec sleep 1000", NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  GPid pid;
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (rec->values->len == 1);
+  pid = rec_pid (rec, 0);
+
+  tw_worker_pause (worker);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (worker));
+  TW_TEST_WAIT_UNTIL (process_state (pid) == 'T');
+
+  /* SIGTERM stays pending on a stopped process: the worker continues it. */
+  tw_worker_quit (worker);
+  WAIT_WITH_DEADLINE (rec->n_finished == 1, QUIT_DEADLINE_MS);
+
+  g_assert_cmpstr (rec->log->str, ==, "SYPAF");
+  g_assert_cmpint (kill (pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+}
+
+static void
 init_string (GValue     *value,
              const char *str)
 {
@@ -1087,6 +1111,7 @@ main (int   argc,
                    test_quit_kills_child_ignoring_sigterm_after_grace_period);
   g_test_add_func ("/Tw/SubprocessWorker/quit-kills-the-process-group", test_quit_kills_the_process_group);
   g_test_add_func ("/Tw/SubprocessWorker/pause-stops-output-until-resume", test_pause_stops_output_until_resume);
+  g_test_add_func ("/Tw/SubprocessWorker/quit-while-paused-kills-child", test_quit_while_paused_kills_child);
   g_test_add_func ("/Tw/SubprocessWorker/send-writes-lines-and-bytes-to-stdin", test_send_writes_lines_and_bytes_to_stdin);
   g_test_add_func ("/Tw/SubprocessWorker/send-rejects-other-types", test_send_rejects_other_types);
   g_test_add_func ("/Tw/SubprocessWorker/send-after-close-stdin-fails", test_send_after_close_stdin_fails);
