@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages threadworker needs to build, test and run
 # its demos. Safe to run again; does nothing when everything is present.
-# Usage: build-aux/install-deps.sh [--demo|--tests|--bench|--all]
+# Usage: build-aux/install-deps.sh [--demo|--tests|--bench|--docs|--all]
 set -eu
 
 BUILD="meson ninja-build pkg-config gcc libglib2.0-dev gettext"
@@ -9,6 +9,7 @@ TESTS="$BUILD valgrind xvfb xauth python3-gi python3-pytest gjs valac \
   gobject-introspection libgirepository1.0-dev gir1.2-gtk-4.0 libgtk-4-dev \
   python3-numpy clang libclang-rt-14-dev"
 DEMO="$BUILD libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth"
+DOCS="$BUILD gobject-introspection libgirepository1.0-dev gi-docgen"
 BENCH="$BUILD python3-gi gobject-introspection libgirepository1.0-dev \
   python3-superqt python3-pyqt5"
 
@@ -16,7 +17,8 @@ case "${1:---all}" in
   --demo) want=$DEMO ;;
   --tests) want=$TESTS ;;
   --bench) want=$BENCH ;;
-  *) want="$TESTS $DEMO $BENCH" ;;
+  --docs) want=$DOCS ;;
+  *) want="$TESTS $DEMO $BENCH $DOCS" ;;
 esac
 
 missing=""
