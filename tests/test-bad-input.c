@@ -100,6 +100,7 @@ test_owner_api_rejects_null_and_other_types (void)
       g_assert_no_error (error);
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_run_async, w, NULL, NULL, NULL);
       g_assert_false (CRITICAL (NOT_A_WORKER, tw_worker_run_finish, w, NULL, NULL, &error));
+      g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_run_finish_value, w, NULL, &error));
       g_assert_no_error (error);
 
       g_assert_cmpint (CRITICAL (NOT_A_WORKER, tw_worker_get_state, w), ==, TW_WORKER_STATE_IDLE);
@@ -147,6 +148,9 @@ test_owner_api_rejects_invalid_arguments (void)
   g_assert_false (CRITICAL ("*g_task_is_valid*", tw_worker_run_finish, worker, NULL, NULL, &error));
   g_assert_false (CRITICAL ("*g_task_is_valid*", tw_worker_run_finish, worker,
                             G_ASYNC_RESULT (foreign_task), NULL, &error));
+  g_assert_null (CRITICAL ("*g_task_is_valid*", tw_worker_run_finish_value, worker, NULL, &error));
+  g_assert_null (CRITICAL ("*g_task_is_valid*", tw_worker_run_finish_value, worker,
+                           G_ASYNC_RESULT (foreign_task), &error));
   g_assert_no_error (error);
   /* Nothing was started by the bad calls. */
   g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_IDLE);
