@@ -24,7 +24,8 @@ class TapReporter:
         self.out.flush()
 
     def pytest_collection_finish(self, session):
-        self.emit('1..%d' % len(session.items))
+        if session.items:       # no plan for nothing: main() reports it
+            self.emit('1..%d' % len(session.items))
 
     def pytest_runtest_logreport(self, report):
         outcome = self.outcomes.setdefault(report.nodeid, ['ok', ''])
