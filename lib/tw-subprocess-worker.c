@@ -147,6 +147,7 @@
 #define MAX_STDERR_LINE_BYTES      4096
 #define READ_SIZE                  65536
 #define STDERR_DRAIN_READS         16
+#define GROUP_RECHECK_MS           20
 
 struct _TwSubprocessWorker
 {
@@ -258,6 +259,7 @@ struct _Child
   GSource               *err_source;
   GSource               *in_source;
   GSource               *kill_source;
+  GSource               *recheck_source;
 
   guint8                *buffer;
   GString               *out_line;      /* stdout line still without its newline */
@@ -672,6 +674,13 @@ group_alive (Child *child)
 }
 
 static gboolean
+recheck_cb (gpointer user_data)
+{
+  /* Nothing to do: waking the loop makes it look at the group again. */
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 run_is_over (Child *child)
 {
   if (!child->exited)
@@ -680,8 +689,26 @@ run_is_over (Child *child)
    * keeps it open, and we wait for it as a shell's `$(…)` does). */
   if (!child->terminating)
     return child->out_eof;
+
   /* After quit: the rest of the group got SIGKILL, or is gone. */
-  return child->killed || (child->out_eof && !group_alive (child));
+  if (child->killed)
+    return TRUE;
+  if (!child->out_eof)
+    return FALSE;
+  if (!group_alive (child))
+    return TRUE;
+
+  /* Its children got SIGTERM too, and may only be waiting for init to reap
+   * them: look again soon rather than wait for the whole grace period.
+   * Nothing signals their end to us; this lasts at most the grace period. */
+  if (child->recheck_source == NULL)
+    {
+      child->recheck_source = g_timeout_source_new (GROUP_RECHECK_MS);
+      g_source_set_name (child->recheck_source, "[threadworker] process group");
+      g_source_set_callback (child->recheck_source, recheck_cb, NULL, NULL);
+      g_source_attach (child->recheck_source, child->context);
+    }
+  return FALSE;
 }
 
 static void
@@ -925,6 +952,7 @@ tw_subprocess_worker_work (TwWorker     *worker,
   clear_source (&child.err_source);
   clear_source (&child.in_source);
   clear_source (&child.kill_source);
+  clear_source (&child.recheck_source);
   g_clear_pointer (&child.writing, g_bytes_unref);
   g_clear_object (&child.subprocess);
 
