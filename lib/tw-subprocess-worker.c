@@ -108,10 +108,11 @@
  * ## Quit, pause, resume
  *
  * [method@Tw.Worker.quit] sends `SIGTERM` to the child's process group (and
- * `SIGCONT`, so that a paused child can act on it), then `SIGKILL` if the
- * child has not exited after [property@Tw.SubprocessWorker:kill-timeout]
- * milliseconds. The run ends with [signal@Tw.Worker::aborted] once the
- * child has exited; output after the quit is read and dropped.
+ * `SIGCONT`, so that a paused child can act on it), then `SIGKILL` to the
+ * group if the child or the rest of its group is still there after
+ * [property@Tw.SubprocessWorker:kill-timeout] milliseconds. The run ends
+ * with [signal@Tw.Worker::aborted] once the child has exited and its group
+ * is gone (or got `SIGKILL`); output after the quit is read and dropped.
  *
  * [method@Tw.Worker.pause] sends `SIGSTOP` to the group at once, and the
  * worker stops reading: [signal@Tw.Worker::paused] is emitted after every
@@ -189,8 +190,8 @@ static GParamSpec *properties[N_PROPS];
 /* ------------------------------------------------------------------------ */
 /* Signals to the child (any thread)                                        */
 
-/* Called with self->lock held, which keeps pgid from being cleared (and the
- * group id from being reused) under our feet. */
+/* Called with self->lock held, so that the run's thread cannot clear pgid
+ * meanwhile: a group is signalled only while the run that made it lasts. */
 static void
 signal_group_locked (TwSubprocessWorker *self,
                      int                 signum)
