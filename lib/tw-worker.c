@@ -543,9 +543,11 @@ task_disconnect_cancellable (GTask *task)
     g_cancellable_disconnect (g_task_get_cancellable (task), handler);
 }
 
+/* @returned: the value `returned` carried (unset if the work returned none) */
 static void
-tw_run_complete_tasks (TwRun     *run,
-                       TwOutcome  outcome)
+tw_run_complete_tasks (TwRun        *run,
+                       TwOutcome     outcome,
+                       const GValue *returned)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
   GList *tasks = g_steal_pointer (&run->tasks);
@@ -561,10 +563,10 @@ tw_run_complete_tasks (TwRun     *run,
           {
             GValue *copy = g_new0 (GValue, 1);
 
-            if (G_IS_VALUE (&priv->value.value))
+            if (G_IS_VALUE (returned))
               {
-                g_value_init (copy, G_VALUE_TYPE (&priv->value.value));
-                g_value_copy (&priv->value.value, copy);
+                g_value_init (copy, G_VALUE_TYPE (returned));
+                g_value_copy (returned, copy);
               }
             g_task_return_pointer (task, copy, free_gvalue);
           }
@@ -593,6 +595,7 @@ tw_run_dispatch_done (TwRun *run)
   TwWorker *self = run->worker;
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
+  const GValue *returned = &run->result.value;
 
   /* The last progress value is always delivered. */
   if (run->progress_source != NULL)
@@ -607,10 +610,17 @@ tw_run_dispatch_done (TwRun *run)
   switch (outcome)
     {
     case TW_OUTCOME_RETURNED:
-      _tw_value_move (&priv->value, &run->result);
+      /* A run that returns no value (a generator that ran out, a function
+       * that reported nothing) keeps its last yielded value as the value:
+       * only a returned value replaces it. */
+      if (G_IS_VALUE (&run->result.value))
+        {
+          _tw_value_move (&priv->value, &run->result);
+          returned = &priv->value.value;
+        }
       g_clear_error (&priv->error);
       set_state (self, TW_WORKER_STATE_FINISHED);
-      g_signal_emit (self, signals[RETURNED], 0, &priv->value.value);
+      g_signal_emit (self, signals[RETURNED], 0, returned);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
@@ -632,7 +642,7 @@ tw_run_dispatch_done (TwRun *run)
 
   g_signal_emit (self, signals[FINISHED], 0);
 
-  tw_run_complete_tasks (run, outcome);
+  tw_run_complete_tasks (run, outcome, returned);
 
   /* restart(): the new run begins only now that the old one has ended. */
   if (priv->restart_pending && priv->run == NULL)
@@ -1749,8 +1759,10 @@ tw_worker_get_progress_text (TwWorker *self)
  * @self: a worker
  *
  * Gets the last value delivered on the owner thread: the last yielded or
- * returned value. It stays readable after the run, and through the next run
- * until that run delivers a value. Owner thread.
+ * returned value. A run that returns no value (a generator whose step
+ * returned %FALSE, a function that reported no result) leaves the last
+ * yielded value in place. It stays readable after the run, and through the
+ * next run until that run delivers a value. Owner thread.
  *
  * Returns: (transfer none): the value, unset (type %G_TYPE_INVALID) if none
  *   was delivered yet; owned by the worker

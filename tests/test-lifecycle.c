@@ -422,6 +422,31 @@ test_run_async_returns_the_value (void)
   driven_clear (&d);
 }
 
+static gboolean
+yield_and_stop (TwWorker     *worker,
+                const GValue *sent,
+                gpointer      user_data)
+{
+  tw_worker_yield_int (worker, 5);
+  return FALSE;
+}
+
+static void
+test_run_async_without_result_gives_unset_value (void)
+{
+  g_autoptr(TwWorker) worker = tw_generator_worker_new (yield_and_stop, NULL, NULL);
+  RunResult r = { 0, };
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  /* The run returned, with no value: not its last yielded one. */
+  g_assert_true (r.ok);
+  g_assert_no_error (r.error);
+  g_assert_false (G_IS_VALUE (&r.value));
+  run_result_clear (&r);
+}
+
 static void
 test_run_async_returns_the_error (void)
 {
@@ -732,6 +757,8 @@ main (int   argc,
                    test_start_from_finished_handler_satisfies_pending_restart);
 
   g_test_add_func ("/Tw/Lifecycle/run-async-returns-the-value", test_run_async_returns_the_value);
+  g_test_add_func ("/Tw/Lifecycle/run-async-without-result-gives-unset-value",
+                   test_run_async_without_result_gives_unset_value);
   g_test_add_func ("/Tw/Lifecycle/run-async-returns-the-error", test_run_async_returns_the_error);
   g_test_add_func ("/Tw/Lifecycle/run-async-quit-is-cancelled", test_run_async_quit_is_cancelled);
   g_test_add_func ("/Tw/Lifecycle/run-async-joins-a-running-run", test_run_async_joins_a_running_run);

@@ -192,6 +192,31 @@ test_generator_without_result_returns_unset_value (void)
   g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_FINISHED);
 }
 
+static gboolean
+yield_then_stop (TwWorker     *worker,
+                 const GValue *sent,
+                 gpointer      user_data)
+{
+  tw_worker_yield_string (worker, "preview");
+  return FALSE;
+}
+
+static void
+test_run_without_result_keeps_last_yielded_value (void)
+{
+  g_autoptr(TwWorker) worker = tw_generator_worker_new (yield_then_stop, NULL, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+
+  g_assert_cmpstr (rec->log->str, ==, "SYRF");
+  /* `returned` says there was no result ... */
+  g_assert_false (G_IS_VALUE (&rec->returned));
+  /* ... and the value is still the last one delivered. */
+  g_assert_cmpstr (g_value_get_string (tw_worker_get_value (worker)), ==, "preview");
+}
+
 static void
 fail_with_error (TwWorker *worker,
                  gpointer  user_data)
@@ -1431,6 +1456,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/generator-result-ends-the-run", test_generator_result_ends_the_run);
   g_test_add_func ("/Tw/Worker/generator-without-result-returns-unset-value",
                    test_generator_without_result_returns_unset_value);
+  g_test_add_func ("/Tw/Worker/run-without-result-keeps-last-yielded-value",
+                   test_run_without_result_keeps_last_yielded_value);
   g_test_add_func ("/Tw/Worker/return-error-emits-errored", test_return_error_emits_errored);
   g_test_add_func ("/Tw/Worker/generator-error-ends-the-run", test_generator_error_ends_the_run);
   g_test_add_func ("/Tw/Worker/start-again-from-finished-handler",
