@@ -420,3 +420,37 @@ def test_c_workers_get_the_python_signal_attributes_too():
     assert rec.log == 'SYYRF'
     assert rec.values() == ['a', 'b']
     assert rec.values('returned') == [0]
+
+
+class EmittingWorker(Tw.WorkerBase):
+    """A superqt-style work() that emits its own results and warnings."""
+
+    def __init__(self, fail):
+        super().__init__()
+        self.fail = fail
+
+    def work(self):
+        self.warned.emit((UserWarning('careful'), UserWarning, 'here.py', 3, None, None))
+        if self.fail:
+            self.errored.emit(LookupError('emitted'))
+        else:
+            self.returned.emit('emitted')
+        return 'ignored'
+
+
+def test_work_may_emit_returned_errored_and_warned_itself():
+    ok = EmittingWorker(fail=False)
+    rec = Recorder(ok)
+    ok.start()
+    rec.wait_finished()
+    assert rec.log == 'SWRF'
+    assert rec.values('returned') == ['emitted']
+    assert rec.values('warned')[0][2:4] == ('here.py', 3)
+
+    failing = EmittingWorker(fail=True)
+    failing.errored.connect(lambda exc: None)
+    rec = Recorder(failing)
+    failing.start()
+    rec.wait_finished()
+    assert rec.log == 'SWEF'
+    assert isinstance(rec.values('errored')[0], LookupError)

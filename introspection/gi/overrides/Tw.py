@@ -37,10 +37,6 @@ Tw = get_introspection_module('Tw')
 
 __all__ = []
 
-_SIGNALS = ('started', 'yielded', 'returned', 'errored', 'warned',
-            'paused', 'resumed', 'aborted', 'finished')
-
-
 class WorkerCancelled(BaseException):
     """Raised inside a worker's Python code by ``quit()`` when the worker
     was created with ``intrusive_cancel=True``.
@@ -73,9 +69,9 @@ class _WorkerState:
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
         self.spec = None                 # the _Spec of a Python function/generator worker
-        self.call = None                 # (func, args, kwargs) of a WorkerBase subclass
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
         # per run
+        self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
         self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
         self.thread_ident = None         # thread running the run's Python code
@@ -83,6 +79,7 @@ class _WorkerState:
         self.cancel_sent = False
 
     def reset_run(self):
+        self.reported = False
         self.error = None
         self.warnings.clear()
         with self.lock:
@@ -93,12 +90,20 @@ class _WorkerState:
             self.spec.reset()
 
 
+_state_lock = threading.Lock()
+
+
 def _state(worker):
+    """The override's state of @worker, made on first use (for workers made
+    in Python, by their constructor, before any handler is connected)."""
     state = worker.__dict__.get('_tw_state')
-    if state is None:
-        state = worker.__dict__.setdefault('_tw_state', _WorkerState())
-        if state is worker.__dict__['_tw_state']:
-            # Connected before anything else: runs first in each emission.
+    if state is not None:
+        return state
+    with _state_lock:
+        state = worker.__dict__.get('_tw_state')
+        if state is None:
+            state = worker.__dict__['_tw_state'] = _WorkerState()
+            # Connected first, so they run before the application's handlers.
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
@@ -287,9 +292,11 @@ def _worker_base_do_work(self, cancellable):
     try:
         result = _call_in_worker(self, state, self.work)
     except BaseException as exc:
-        _run_failed(self, state, exc)
+        if not state.reported:
+            _run_failed(self, state, exc)
         return
-    _run_returned(self, state, result)
+    if not state.reported:   # work() may have emitted returned or errored itself
+        _run_returned(self, state, result)
 
 
 # ---------------------------------------------------------------------------
@@ -421,10 +428,16 @@ class _BoundSignal:
             if name == 'yielded':
                 return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
             if name == 'warned':
-                return Tw.Worker.warn(worker, str(args[0][0] if isinstance(args[0], tuple) else args[0]))
+                w = args[0]
+                if isinstance(w, tuple):
+                    state.warnings.append(warnings.WarningMessage(*w))
+                    w = w[0]
+                return Tw.Worker.warn(worker, str(w))
             if name == 'returned':
+                state.reported = True
                 return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
             if name == 'errored':
+                state.reported = True
                 state.error = args[0]
                 return Tw.Worker.return_error(worker, _gerror_for(args[0]))
             if name == 'aborted':
@@ -499,8 +512,9 @@ class Worker(Tw.Worker):
             cls.do_work = _worker_base_do_work
 
     def __init__(self, func=None, *args, SignalsClass=None, **kwargs):
+        # superqt's signature; like superqt, func and the rest are ignored.
         GObject.Object.__init__(self)
-        _state(self).call = (func, args, kwargs)
+        _state(self)
 
     # -- run control (owner thread) --
 
