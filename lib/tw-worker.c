@@ -1255,9 +1255,10 @@ tw_worker_start_run (TwWorker *self)
 void
 tw_worker_start (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  priv = tw_worker_get_instance_private (self);
   g_return_if_fail (priv->run == NULL);
 
   tw_worker_start_run (self);
@@ -1284,11 +1285,12 @@ tw_worker_start (TwWorker *self)
 void
 tw_worker_quit (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
   TwRun *run;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   run = priv->run;
   if (priv->restart_pending)
     {
@@ -1328,10 +1330,11 @@ tw_worker_quit (TwWorker *self)
 void
 tw_worker_pause (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || priv->run->quit_called || priv->pause_requested)
     return;
   priv->pause_requested = TRUE;
@@ -1351,10 +1354,11 @@ tw_worker_pause (TwWorker *self)
 void
 tw_worker_resume (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || !priv->pause_requested)
     return;
   priv->pause_requested = FALSE;
@@ -1372,10 +1376,11 @@ tw_worker_resume (TwWorker *self)
 void
 tw_worker_toggle_pause (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->pause_requested)
     tw_worker_resume (self);
   else
@@ -1404,12 +1409,13 @@ tw_worker_send (TwWorker      *self,
                 const GValue  *value,
                 GError       **error)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  priv = tw_worker_get_instance_private (self);
   if (TW_WORKER_GET_CLASS (self)->send == tw_worker_real_send)
     return tw_worker_real_send (self, value, error);
 
@@ -1441,11 +1447,12 @@ tw_worker_send (TwWorker      *self,
 void
 tw_worker_restart (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
   GList *joined;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL)
     {
       tw_worker_start_run (self);
@@ -1492,13 +1499,14 @@ tw_worker_run_async (TwWorker            *self,
                      GAsyncReadyCallback  callback,
                      gpointer             user_data)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
   g_autoptr(GTask) task = NULL;
   gboolean starts;
 
   g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  priv = tw_worker_get_instance_private (self);
   starts = priv->run == NULL;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1657,10 +1665,11 @@ tw_worker_run_finish_value (TwWorker      *self,
 TwWorkerState
 tw_worker_get_state (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), TW_WORKER_STATE_IDLE);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->state;
 }
 
@@ -1675,10 +1684,11 @@ tw_worker_get_state (TwWorker *self)
 gboolean
 tw_worker_get_is_running (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->run != NULL || priv->restart_pending;
 }
 
@@ -1693,10 +1703,11 @@ tw_worker_get_is_running (TwWorker *self)
 gboolean
 tw_worker_get_is_paused (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->is_paused;
 }
 
@@ -1711,10 +1722,11 @@ tw_worker_get_is_paused (TwWorker *self)
 gboolean
 tw_worker_get_abort_requested (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->abort_requested;
 }
 
@@ -1729,10 +1741,11 @@ tw_worker_get_abort_requested (TwWorker *self)
 double
 tw_worker_get_progress (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), 0.0);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->progress;
 }
 
@@ -1747,10 +1760,11 @@ tw_worker_get_progress (TwWorker *self)
 const char *
 tw_worker_get_progress_text (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->progress_text;
 }
 
@@ -1770,10 +1784,11 @@ tw_worker_get_progress_text (TwWorker *self)
 const GValue *
 tw_worker_get_value (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return &priv->value.value;
 }
 
@@ -1789,10 +1804,11 @@ tw_worker_get_value (TwWorker *self)
 const GError *
 tw_worker_get_error (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->error;
 }
 
@@ -1807,10 +1823,11 @@ tw_worker_get_error (TwWorker *self)
 const char *
 tw_worker_get_name (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->name;
 }
 
@@ -1825,10 +1842,11 @@ void
 tw_worker_set_name (TwWorker   *self,
                     const char *name)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (name == NULL)
     name = G_OBJECT_TYPE_NAME (self);
   if (set_str (&priv->name, name))
@@ -1846,10 +1864,11 @@ tw_worker_set_name (TwWorker   *self,
 TwYieldPolicy
 tw_worker_get_yield_policy (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), TW_YIELD_POLICY_QUEUE);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->yield_policy;
 }
 
@@ -1865,11 +1884,12 @@ void
 tw_worker_set_yield_policy (TwWorker      *self,
                             TwYieldPolicy  policy)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (policy == TW_YIELD_POLICY_QUEUE || policy == TW_YIELD_POLICY_LATEST);
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->yield_policy == policy)
     return;
   priv->yield_policy = policy;
@@ -1887,10 +1907,11 @@ tw_worker_set_yield_policy (TwWorker      *self,
 guint
 tw_worker_get_max_pending_yields (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), 0);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->max_pending_yields;
 }
 
@@ -1906,11 +1927,12 @@ void
 tw_worker_set_max_pending_yields (TwWorker *self,
                                   guint     max_pending)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (max_pending >= 1);
 
+  priv = tw_worker_get_instance_private (self);
   if (priv->max_pending_yields == max_pending)
     return;
   priv->max_pending_yields = max_pending;
@@ -1928,10 +1950,11 @@ tw_worker_set_max_pending_yields (TwWorker *self,
 TwPool *
 tw_worker_get_pool (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->pool;
 }
 
@@ -1947,12 +1970,13 @@ void
 tw_worker_set_pool (TwWorker *self,
                     TwPool   *pool)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
   g_return_if_fail (pool == NULL || TW_IS_POOL (pool));
   g_return_if_fail (!tw_worker_get_is_running (self));
 
+  priv = tw_worker_get_instance_private (self);
   if (g_set_object (&priv->pool, pool))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_POOL]);
 }
@@ -1969,10 +1993,11 @@ tw_worker_set_pool (TwWorker *self,
 GMainContext *
 tw_worker_get_context (TwWorker *self)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
+  priv = tw_worker_get_instance_private (self);
   return priv->context;
 }
 
