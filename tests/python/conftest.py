@@ -87,6 +87,25 @@ def record():
 
 
 @pytest.fixture(autouse=True)
+def every_handler_runs_on_the_main_thread(monkeypatch):
+    """Every slot connected through the superqt-style signal attributes, in
+    any test, is checked to run on the main thread: the override's one
+    dispatch function is wrapped for the test."""
+    import gi.overrides.Tw as override
+    handler = override._handler
+    wrong = []
+
+    def checked(worker, *args):
+        if not on_main_thread():
+            wrong.append((args[-1][0], threading.current_thread().name))
+        return handler(worker, *args)
+
+    monkeypatch.setattr(override, '_handler', checked)
+    yield
+    assert wrong == [], 'handlers ran off the main thread: %s' % wrong
+
+
+@pytest.fixture(autouse=True)
 def no_worker_left_running():
     """Every test ends with no live worker in the default pool."""
     yield
