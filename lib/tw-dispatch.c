@@ -25,6 +25,11 @@ struct _TwDispatcher
 
   GQueue           local;     /* owner thread only: taken, not yet dispatched */
   gboolean         demoted;   /* owner thread only */
+  /* Owner thread only: a leaky bucket of recent dispatch time. Dispatching
+   * fills it, time between dispatches drains it, so it fills up only while
+   * events keep the loop busy most of the time: a flood. */
+  gint64           load;      /* microseconds, at most 2 budgets */
+  gint64           last_end;  /* when the last dispatch returned */
 };
 
 static GMutex      dispatchers_lock;
@@ -36,9 +41,12 @@ tw_dispatch_source_dispatch (GSource     *source,
                              gpointer     user_data)
 {
   TwDispatcher *self = (TwDispatcher *) source;
-  gint64 deadline = g_get_monotonic_time () + TW_DISPATCH_BUDGET_USEC;
-  gboolean over_budget = FALSE;
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + TW_DISPATCH_BUDGET_USEC;
+  gboolean flood;
   GList *link;
+
+  self->load = MAX (0, self->load - (start - self->last_end));
 
   g_mutex_lock (&self->lock);
   if (self->incoming.length > 0)
@@ -64,10 +72,7 @@ tw_dispatch_source_dispatch (GSource     *source,
       _tw_event_dispatch (link->data);
 
       if (g_get_monotonic_time () >= deadline)
-        {
-          over_budget = self->local.length > 0;
-          break;
-        }
+        break;
     }
 
   g_mutex_lock (&self->lock);
@@ -79,14 +84,20 @@ tw_dispatch_source_dispatch (GSource     *source,
     }
   g_mutex_unlock (&self->lock);
 
-  /* Over budget, the flood continues below GTK's redraw and input priorities
-   * so the frame clock and event handling run in between; back to normal
-   * priority once the queue has been drained. */
-  if (over_budget != self->demoted && !g_source_is_destroyed (source))
+  /* One long dispatch is over budget, but so are many short ones back to
+   * back: a flood arrives in batches as small as the producer's backpressure
+   * allows, and each batch alone is quick. Once the loop has spent a budget
+   * on events with little rest in between, the flood continues below GTK's
+   * redraw and input priorities, so the frame clock and event handling run
+   * in between; back to normal priority once the loop was quiet for as long
+   * as it had been busy. A trickle of events never fills the bucket. */
+  self->last_end = g_get_monotonic_time ();
+  self->load = MIN (self->load + (self->last_end - start), 2 * TW_DISPATCH_BUDGET_USEC);
+  flood = self->demoted ? self->load > 0 : self->load >= TW_DISPATCH_BUDGET_USEC;
+  if (flood != self->demoted && !g_source_is_destroyed (source))
     {
-      self->demoted = over_budget;
-      g_source_set_priority (source, over_budget ? G_PRIORITY_DEFAULT_IDLE
-                                                 : G_PRIORITY_DEFAULT);
+      self->demoted = flood;
+      g_source_set_priority (source, flood ? G_PRIORITY_DEFAULT_IDLE : G_PRIORITY_DEFAULT);
     }
 
   return G_SOURCE_CONTINUE;
