@@ -677,11 +677,14 @@ tw_pool_get_default (void)
 
   if (g_once_init_enter (&default_pool))
     {
-      TwPool *pool;
+      TwPool *pool = g_object_new (TW_TYPE_POOL, NULL);
 
-      g_main_context_push_thread_default (g_main_context_default ());
-      pool = g_object_new (TW_TYPE_POOL, NULL);
-      g_main_context_pop_thread_default (g_main_context_default ());
+      /* Its context is the global default one, whichever thread gets here
+       * first. Not by pushing that context as thread-default around the
+       * construction: pushing acquires the context, which fails (with a
+       * critical) on a thread while the main loop runs it. */
+      g_main_context_unref (pool->context);
+      pool->context = g_main_context_ref (g_main_context_default ());
       g_once_init_leave (&default_pool, (gsize) pool);
     }
 
