@@ -112,7 +112,8 @@ update_controls (TwDemoSubprocessPage *self)
   char buffer[32];
 
   gtk_widget_set_sensitive (self->run_button, !running);
-  gtk_widget_set_sensitive (self->command_entry, !running);
+  /* Read-only rather than insensitive: it may have the focus. */
+  gtk_editable_set_editable (GTK_EDITABLE (self->command_entry), !running);
   gtk_widget_set_sensitive (self->preset_dropdown, !running);
   gtk_widget_set_sensitive (self->pause_button, running && !stopping);
   gtk_widget_set_sensitive (self->stop_button, running && !stopping);
