@@ -88,7 +88,11 @@ struct _TwPool
 
   GMainContext *context;
   TwPoolCore   *core;
-  GPtrArray    *live;        /* owner: TwWorker*, strong refs */
+  /* Owner: the live workers in start order (TwWorker*, strong refs), and
+   * where each one is in it, so a worker leaves in O(log n) wherever it is:
+   * ten thousand workers must not cost ten thousand moves of the rest. */
+  GSequence    *live;
+  GHashTable   *live_iters;  /* TwWorker* -> GSequenceIter* in live */
   guint         n_running;   /* owner: live workers running or paused */
   guint         n_waiting;   /* owner: live workers waiting */
 };
@@ -111,6 +115,7 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+static guint items_changed_signal;   /* GListModel::items-changed */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 10000
 
@@ -355,15 +360,9 @@ tw_pool_update_counts (TwPool        *self,
                        int            delta)
 {
   if (state == TW_WORKER_STATE_WAITING)
-    {
-      self->n_waiting += delta;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
-    }
+    self->n_waiting += delta;
   else if (state == TW_WORKER_STATE_RUNNING || state == TW_WORKER_STATE_PAUSED)
-    {
-      self->n_running += delta;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
-    }
+    self->n_running += delta;
 }
 
 static void
@@ -376,9 +375,14 @@ tw_pool_track_in_context (TwPool        *self,
   gboolean is_live = is_live_state (new_state);
   gboolean counted_same = (old_state == TW_WORKER_STATE_PAUSED && new_state == TW_WORKER_STATE_RUNNING) ||
                           (old_state == TW_WORKER_STATE_RUNNING && new_state == TW_WORKER_STATE_PAUSED);
+  guint old_waiting = self->n_waiting;
+  guint old_running = self->n_running;
+  guint position = 0, removed = 0, added = 0;
 
-  g_object_freeze_notify (G_OBJECT (self));
-
+  /* Change everything first, then tell: handlers of any notification see
+   * the counts and the list agree. Every worker passes here three times, so
+   * this does without g_object_freeze_notify(), which would cost more than
+   * the rest of the function. */
   if (!counted_same)
     {
       if (was_live)
@@ -389,23 +393,36 @@ tw_pool_track_in_context (TwPool        *self,
 
   if (!was_live && is_live)
     {
-      g_ptr_array_add (self->live, g_object_ref (worker));
-      g_list_model_items_changed (G_LIST_MODEL (self), self->live->len - 1, 0, 1);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      GSequenceIter *iter = g_sequence_append (self->live, g_object_ref (worker));
+
+      g_hash_table_insert (self->live_iters, worker, iter);
+      position = g_sequence_iter_get_position (iter);
+      added = 1;
     }
   else if (was_live && !is_live)
     {
-      guint position;
+      GSequenceIter *iter = g_hash_table_lookup (self->live_iters, worker);
 
-      if (g_ptr_array_find (self->live, worker, &position))
+      if (iter != NULL)
         {
-          g_ptr_array_remove_index (self->live, position);
-          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+          position = g_sequence_iter_get_position (iter);
+          g_hash_table_remove (self->live_iters, worker);
+          g_sequence_remove (iter);
+          removed = 1;
         }
     }
 
-  g_object_thaw_notify (G_OBJECT (self));
+  /* Nobody to tell is common (no task list shown): skip building the
+   * emission. */
+  if ((added || removed) &&
+      g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE))
+    g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  if (self->n_waiting != old_waiting)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
+  if (self->n_running != old_running)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
+  if (added || removed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
 
 static gboolean
@@ -481,7 +498,7 @@ tw_pool_get_item_type (GListModel *model)
 static guint
 tw_pool_get_n_items (GListModel *model)
 {
-  return TW_POOL (model)->live->len;
+  return g_sequence_get_length (TW_POOL (model)->live);
 }
 
 static gpointer
@@ -490,9 +507,9 @@ tw_pool_get_item (GListModel *model,
 {
   TwPool *self = TW_POOL (model);
 
-  if (position >= self->live->len)
+  if (position >= (guint) g_sequence_get_length (self->live))
     return NULL;
-  return g_object_ref (g_ptr_array_index (self->live, position));
+  return g_object_ref (g_sequence_get (g_sequence_get_iter_at_pos (self->live, position)));
 }
 
 static void
@@ -512,10 +529,11 @@ tw_pool_finalize (GObject *object)
   TwPool *self = TW_POOL (object);
 
   /* Live workers hold a reference on their pool, so none is left. */
-  g_assert (self->live->len == 0);
+  g_assert (g_sequence_is_empty (self->live));
 
   tw_pool_release_threads (self);
-  g_ptr_array_unref (self->live);
+  g_sequence_free (self->live);
+  g_hash_table_unref (self->live_iters);
   tw_pool_core_unref (self->core);
   g_main_context_unref (self->context);
 
@@ -545,7 +563,7 @@ tw_pool_get_property (GObject    *object,
       g_value_set_uint (value, self->n_waiting);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->live->len);
+      g_value_set_uint (value, g_sequence_get_length (self->live));
       break;
     case PROP_ITEM_TYPE:
       g_value_set_gtype (value, TW_TYPE_WORKER);
@@ -644,6 +662,8 @@ tw_pool_class_init (TwPoolClass *klass)
                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  items_changed_signal = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
 }
 
 static void
@@ -659,7 +679,8 @@ tw_pool_init (TwPool *self)
 
   self->core = core;
   self->context = g_main_context_ref_thread_default ();
-  self->live = g_ptr_array_new_with_free_func (g_object_unref);
+  self->live = g_sequence_new (g_object_unref);
+  self->live_iters = g_hash_table_new (NULL, NULL);
 }
 
 /**
@@ -884,12 +905,16 @@ void
 tw_pool_quit_all (TwPool *self)
 {
   g_autoptr(GPtrArray) workers = NULL;
+  GSequenceIter *iter;
 
   g_return_if_fail (TW_IS_POOL (self));
 
   /* Copy: quitting a waiting worker may finish it and change the list. */
-  workers = g_ptr_array_copy (self->live, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
-  g_ptr_array_set_free_func (workers, g_object_unref);
+  workers = g_ptr_array_new_with_free_func (g_object_unref);
+  for (iter = g_sequence_get_begin_iter (self->live);
+       !g_sequence_iter_is_end (iter);
+       iter = g_sequence_iter_next (iter))
+    g_ptr_array_add (workers, g_object_ref (g_sequence_get (iter)));
   for (guint i = 0; i < workers->len; i++)
     tw_worker_quit (g_ptr_array_index (workers, i));
 }
@@ -926,6 +951,8 @@ tw_pool_await (TwPool  *self,
   gboolean timed_out = FALSE;
   GSource *timeout = NULL;
   g_autoptr(GString) names = NULL;
+  GSequenceIter *iter;
+  guint n_left;
 
   g_return_val_if_fail (TW_IS_POOL (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -939,7 +966,7 @@ tw_pool_await (TwPool  *self,
     }
 
   g_main_context_push_thread_default (self->context);
-  while (self->live->len > 0 && !timed_out)
+  while (!g_sequence_is_empty (self->live) && !timed_out)
     g_main_context_iteration (self->context, TRUE);
   g_main_context_pop_thread_default (self->context);
 
@@ -949,22 +976,25 @@ tw_pool_await (TwPool  *self,
       g_source_unref (timeout);
     }
 
-  if (self->live->len == 0)
+  if (g_sequence_is_empty (self->live))
     return TRUE;
 
   names = g_string_new (NULL);
-  for (guint i = 0; i < self->live->len; i++)
+  for (iter = g_sequence_get_begin_iter (self->live);
+       !g_sequence_iter_is_end (iter);
+       iter = g_sequence_iter_next (iter))
     {
-      if (i > 0)
+      if (names->len > 0)
         g_string_append (names, ", ");
-      g_string_append (names, tw_worker_get_name (g_ptr_array_index (self->live, i)));
+      g_string_append (names, tw_worker_get_name (g_sequence_get (iter)));
     }
+  n_left = g_sequence_get_length (self->live);
   g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_TIMED_OUT,
                g_dngettext (GETTEXT_PACKAGE,
                             "%u worker did not finish within %d ms: %s",
                             "%u workers did not finish within %d ms: %s",
-                            self->live->len),
-               self->live->len, timeout_ms, names->str);
+                            n_left),
+               n_left, timeout_ms, names->str);
   return FALSE;
 }
 
