@@ -43,6 +43,7 @@ struct _TwDemoWorkersPage
   GPtrArray  *jobs;           /* TwWorker*: the jobs this page started */
 
   GTask      *script_task;
+  TwWorker   *script_victim;  /* the job the script cancels from its row */
 };
 
 static void tw_demo_workers_page_page_iface_init (TwDemoPageInterface *iface);
@@ -89,6 +90,7 @@ job_step (TwWorker     *worker,
 
 typedef struct
 {
+  TwWorker  *worker;          /* the bound item, not a reference */
   GtkWidget *name_label;
   GtkWidget *state_label;
   GtkWidget *progress_bar;
@@ -157,6 +159,7 @@ setup_row_cb (GtkSignalListItemFactory *factory,
 
   row->bindings = g_ptr_array_new ();
   g_object_set_data_full (G_OBJECT (list_item), "tw-demo-row", row, row_free);
+  g_object_set_data (G_OBJECT (box), "tw-demo-row", row);
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -168,6 +171,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   Row *row = g_object_get_data (G_OBJECT (list_item), "tw-demo-row");
   TwWorker *worker = gtk_list_item_get_item (list_item);
 
+  row->worker = worker;
   g_ptr_array_add (row->bindings,
                    g_object_bind_property (worker, "name", row->name_label, "label",
                                            G_BINDING_SYNC_CREATE));
@@ -194,6 +198,29 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
   for (guint i = 0; i < row->bindings->len; i++)
     g_binding_unbind (g_ptr_array_index (row->bindings, i));
   g_ptr_array_set_size (row->bindings, 0);
+  row->worker = NULL;
+}
+
+/* The cancel button of the row that shows @worker, if it is on screen. */
+static GtkWidget *
+find_cancel_button (GtkWidget *widget,
+                    TwWorker  *worker)
+{
+  Row *row = g_object_get_data (G_OBJECT (widget), "tw-demo-row");
+
+  if (row != NULL && row->worker == worker)
+    return row->cancel_button;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = find_cancel_button (child, worker);
+
+      if (button != NULL)
+        return button;
+    }
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -235,16 +262,28 @@ on_pool_notify (TwDemoWorkersPage *self)
   update_summary (self);
 }
 
-/* The screenshot script waits until the list shows the jobs under way. */
+/* The screenshot script waits until the list shows the jobs under way, then
+ * cancels the first from its row, and is done once that job has ended. */
 static void
 on_job_progress (TwWorker          *worker,
                  GParamSpec        *pspec,
                  TwDemoWorkersPage *self)
 {
-  if (self->script_task != NULL &&
-      g_list_model_get_n_items (G_LIST_MODEL (self->pool)) >= N_JOBS_PER_CLICK &&
-      tw_worker_get_progress (worker) >= 0.25)
-    script_return (self, NULL);
+  TwWorker *victim;
+  GtkWidget *button;
+
+  if (self->script_task == NULL || self->script_victim != NULL ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->pool)) < N_JOBS_PER_CLICK ||
+      tw_worker_get_progress (worker) < 0.25)
+    return;
+
+  victim = g_ptr_array_index (self->jobs, 0);
+  button = find_cancel_button (self->list_view, victim);
+  if (button == NULL)
+    return;
+
+  self->script_victim = g_object_ref (victim);
+  gtk_widget_activate (button);
 }
 
 static void
@@ -254,7 +293,19 @@ on_job_finished (TwWorker          *worker,
   g_signal_handlers_disconnect_by_data (worker, self);
   g_ptr_array_remove (self->jobs, worker);
 
-  if (self->script_task != NULL && self->jobs->len == 0)
+  if (self->script_task == NULL)
+    return;
+  if (worker == self->script_victim)
+    {
+      g_clear_object (&self->script_victim);
+      if (tw_worker_get_state (worker) == TW_WORKER_STATE_ABORTED)
+        script_return (self, NULL);
+      else
+        script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                          "the cancelled job ended in state %d",
+                                          tw_worker_get_state (worker)));
+    }
+  else if (self->jobs->len == 0)
     script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
                                       "the jobs ended before the list showed them"));
 }
@@ -331,6 +382,7 @@ tw_demo_workers_page_dispose (GObject *object)
       g_clear_pointer (&self->jobs, g_ptr_array_unref);
     }
   g_clear_object (&self->pool);
+  g_clear_object (&self->script_victim);
   if (self->script_task != NULL)
     script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                       "the page was destroyed"));
