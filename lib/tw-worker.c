@@ -661,6 +661,12 @@ _tw_event_dispatch (TwEvent *event)
   TwWorker *self = run->worker;
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
+  /* A handler may iterate the owner context (a nested main loop, or
+   * tw_pool_await()): the run can then end inside this emission, drop its
+   * reference on the worker and be freed. Keep the worker alive until the
+   * event is done with it, and touch @run only before emitting. */
+  g_object_ref (self);
+
   switch (event->kind)
     {
     case TW_EVENT_STARTED:
@@ -702,14 +708,17 @@ _tw_event_dispatch (TwEvent *event)
       break;
 
     case TW_EVENT_PROGRESS:
-      /* Coalesced: at most one notify per interval while updates flow. */
-      if (tw_run_flush_progress (run) && run->progress_source == NULL)
+      /* Coalesced: at most one notify per interval while updates flow. The
+       * interval starts before the notify is emitted (see above); if
+       * nothing changes in it, the timeout removes itself. */
+      if (run->progress_source == NULL)
         {
           run->progress_source = g_timeout_source_new (PROGRESS_INTERVAL_MS);
           g_source_set_name (run->progress_source, "[threadworker] progress");
           g_source_set_callback (run->progress_source, progress_timeout_cb, run, NULL);
           g_source_attach (run->progress_source, priv->context);
         }
+      tw_run_flush_progress (run);
       break;
 
     case TW_EVENT_WARNED:
@@ -729,6 +738,7 @@ _tw_event_dispatch (TwEvent *event)
     case TW_EVENT_DONE:
       _tw_event_free (event);
       tw_run_dispatch_done (run);
+      g_object_unref (self);
       return;
 
     default:
@@ -736,6 +746,7 @@ _tw_event_dispatch (TwEvent *event)
     }
 
   _tw_event_free (event);
+  g_object_unref (self);
 }
 
 /* ------------------------------------------------------------------------ */

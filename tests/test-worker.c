@@ -1303,6 +1303,91 @@ test_unref_while_running_delivers_the_result (void)
 
 typedef struct
 {
+  TwRecorder *rec;
+  gboolean    nested;
+} Nesting;
+
+/* Like a handler that runs a modal loop, or awaits a pool: the owner context
+ * is iterated from inside an emission, until the run is over. */
+static void
+iterate_until_finished (TwWorker *worker,
+                        Nesting  *nesting)
+{
+  if (nesting->nested)
+    return;
+  nesting->nested = TRUE;
+  TW_TEST_WAIT_UNTIL (nesting->rec->n_finished == 1);
+}
+
+static void
+iterate_until_finished_on_yield (TwWorker     *worker,
+                                 const GValue *value,
+                                 Nesting      *nesting)
+{
+  iterate_until_finished (worker, nesting);
+}
+
+static void
+iterate_until_finished_on_notify (TwWorker   *worker,
+                                  GParamSpec *pspec,
+                                  Nesting    *nesting)
+{
+  iterate_until_finished (worker, nesting);
+}
+
+static gboolean
+count_to_100_with_progress (TwWorker     *worker,
+                            const GValue *sent,
+                            gpointer      user_data)
+{
+  gint64 *i = user_data;
+
+  tw_worker_set_progress (worker, *i / 100.0);
+  tw_worker_yield_int (worker, (*i)++);
+  return *i < 100;
+}
+
+static void
+check_nested_run (const char *signal)
+{
+  gint64 i = 0;
+  TwWorker *worker = tw_generator_worker_new (count_to_100_with_progress, &i, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  Nesting nesting = { rec, FALSE };
+  gboolean finalized = FALSE;
+
+  g_object_weak_ref (G_OBJECT (worker), weak_notify_cb, &finalized);
+  if (g_str_has_prefix (signal, "notify::"))
+    g_signal_connect (worker, signal, G_CALLBACK (iterate_until_finished_on_notify), &nesting);
+  else
+    g_signal_connect (worker, signal, G_CALLBACK (iterate_until_finished_on_yield), &nesting);
+  /* Only the run keeps the worker: it ends inside the nested iteration. */
+  tw_worker_start (worker);
+  g_object_unref (worker);
+
+  TW_TEST_WAIT_UNTIL (finalized);
+  g_assert_true (nesting.nested);
+  tw_assert_one_run (rec->log->str, 'R');
+  g_assert_cmpuint (rec->values->len, ==, 100);
+  for (guint j = 0; j < 100; j++)
+    g_assert_cmpint (tw_recorder_int (rec, j), ==, j);
+  rec->worker = NULL;
+}
+
+static void
+test_nested_iteration_in_yielded_handler (void)
+{
+  check_nested_run ("yielded");
+}
+
+static void
+test_nested_iteration_in_progress_notify (void)
+{
+  check_nested_run ("notify::progress");
+}
+
+typedef struct
+{
   gint64 i;
   gint64 n;
 } Bounded;
@@ -1510,6 +1595,10 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/unref-while-running-delivers-the-result",
                    test_unref_while_running_delivers_the_result);
   g_test_add_func ("/Tw/Worker/many-workers-at-once", test_many_workers_at_once);
+  g_test_add_func ("/Tw/Worker/nested-iteration-in-yielded-handler",
+                   test_nested_iteration_in_yielded_handler);
+  g_test_add_func ("/Tw/Worker/nested-iteration-in-progress-notify",
+                   test_nested_iteration_in_progress_notify);
 
   g_test_add_func ("/Tw/Worker/null-callback-is-critical", test_null_callback_is_critical);
   g_test_add_func ("/Tw/Worker/start-while-running-is-critical",
