@@ -675,6 +675,36 @@ test_run_async_during_restart_gets_the_new_run (void)
 }
 
 static void
+test_run_async_during_restart_survives_another_restart (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  RunResult r = { 0, };
+
+  driven_init (&d);
+  d.result = 30;
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &r);
+  tw_worker_restart (worker);   /* coalesces: still one new run to wait for */
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 2);
+  g_assert_false (r.done);
+  tw_gate_open (&d.finish);
+  TW_TEST_WAIT_UNTIL (r.done);
+
+  g_assert_true (r.ok);
+  g_assert_cmpint (g_value_get_int64 (&r.value), ==, 32);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  run_result_clear (&r);
+  driven_clear (&d);
+}
+
+static void
 test_run_async_then_quit_during_restart_is_cancelled (void)
 {
   Driven d;
@@ -772,6 +802,8 @@ main (int   argc,
                    test_run_async_cancellable_does_not_keep_the_worker);
   g_test_add_func ("/Tw/Lifecycle/run-async-during-restart-gets-the-new-run",
                    test_run_async_during_restart_gets_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/run-async-during-restart-survives-another-restart",
+                   test_run_async_during_restart_survives_another_restart);
   g_test_add_func ("/Tw/Lifecycle/run-async-then-quit-during-restart-is-cancelled",
                    test_run_async_then_quit_during_restart_is_cancelled);
   g_test_add_func ("/Tw/Lifecycle/run-async-cancel-during-restart",
