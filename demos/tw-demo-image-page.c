@@ -233,19 +233,26 @@ projection_step (TwWorker     *worker,
 /* ------------------------------------------------------------------------ */
 /* The page (main thread)                                                   */
 
+typedef enum
+{
+  RATE_KEEP,        /* show the rate as last computed */
+  RATE_SAMPLE,      /* over the time since the last sample */
+  RATE_WHOLE_RUN,   /* over the whole run, once it has ended */
+} RateUpdate;
+
 static void
 update_figures (TwDemoImagePage *self,
-                gboolean         run_ended)
+                RateUpdate       rate_update)
 {
   gint produced = g_atomic_int_get (&self->projection->produced);
   gint64 now = g_get_monotonic_time ();
   char buffer[64];
 
-  /* While running: the rate over the last interval; at the end: over the
-   * whole run. */
-  if (run_ended && self->run_start_time != 0 && now > self->run_start_time)
-    self->rate = produced * (double) G_USEC_PER_SEC / (now - self->run_start_time);
-  else if (self->rate_time != 0 && now > self->rate_time)
+  if (rate_update == RATE_WHOLE_RUN && self->run_start_time != 0 && now > self->run_start_time)
+    {
+      self->rate = produced * (double) G_USEC_PER_SEC / (now - self->run_start_time);
+    }
+  else if (rate_update == RATE_SAMPLE && self->rate_time != 0 && now > self->rate_time)
     {
       gint delta = produced - self->rate_produced;
 
@@ -253,16 +260,20 @@ update_figures (TwDemoImagePage *self,
       if (delta < 0)
         delta = produced;
       self->rate = delta * (double) G_USEC_PER_SEC / (now - self->rate_time);
+      self->rate_produced = produced;
+      self->rate_time = now;
     }
-  self->rate_produced = produced;
-  self->rate_time = now;
 
   /* Translators: a count of images out of a total, e.g. "512 / 1024" */
   g_snprintf (buffer, sizeof buffer, _("%u / %u"), self->n_images_shown, N_IMAGES);
   gtk_label_set_text (GTK_LABEL (self->images_label), buffer);
   g_snprintf (buffer, sizeof buffer, "%d", produced);
   gtk_label_set_text (GTK_LABEL (self->produced_label), buffer);
-  g_snprintf (buffer, sizeof buffer, "%.0f", self->rate);
+  /* Negative: no sample yet. */
+  if (self->rate >= 0.0)
+    g_snprintf (buffer, sizeof buffer, "%.0f", self->rate);
+  else
+    g_strlcpy (buffer, "–", sizeof buffer);
   gtk_label_set_text (GTK_LABEL (self->rate_label), buffer);
   g_snprintf (buffer, sizeof buffer, "%u", self->n_shown);
   gtk_label_set_text (GTK_LABEL (self->shown_label), buffer);
@@ -276,7 +287,7 @@ update_figures (TwDemoImagePage *self,
 static gboolean
 figures_timeout_cb (gpointer user_data)
 {
-  update_figures (user_data, FALSE);
+  update_figures (user_data, RATE_SAMPLE);
   return G_SOURCE_CONTINUE;
 }
 
@@ -342,7 +353,7 @@ on_started (TwWorker        *worker,
   self->n_images_shown = 0;
   self->longest_stall = 0;
   self->last_frame_time = 0;
-  self->rate = 0.0;
+  self->rate = -1.0;
   self->rate_time = g_get_monotonic_time ();
   self->run_start_time = self->rate_time;
   self->rate_produced = g_atomic_int_get (&self->projection->produced);
@@ -351,7 +362,7 @@ on_started (TwWorker        *worker,
     self->figures_source = g_timeout_add (FIGURES_INTERVAL_MS, figures_timeout_cb, self);
   if (self->tick_id == 0)
     self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, self, NULL);
-  update_figures (self, FALSE);
+  update_figures (self, RATE_KEEP);
 }
 
 static void
@@ -371,7 +382,7 @@ on_yielded (TwWorker        *worker,
 
   if (self->script_task != NULL && self->n_shown >= self->script_frames)
     {
-      update_figures (self, FALSE);
+      update_figures (self, RATE_KEEP);
       script_return (self, NULL);
     }
 }
@@ -386,7 +397,7 @@ on_finished (TwWorker        *worker,
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  update_figures (self, TRUE);
+  update_figures (self, RATE_WHOLE_RUN);
 
   if (self->script_task != NULL)
     script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -503,6 +514,7 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   GtkWidget *content, *side, *grid, *row, *label, *placeholder, *frame;
 
   tw_demo_init_page_box (box);
+  self->rate = -1.0;
 
   self->projection = projection_new ();
   self->worker = tw_generator_worker_new (projection_step, self->projection, projection_free);
@@ -612,7 +624,7 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   g_signal_connect (self->worker, "finished", G_CALLBACK (on_finished), self);
 
   update_controls (self);
-  update_figures (self, FALSE);
+  update_figures (self, RATE_KEEP);
 }
 
 GtkWidget *
