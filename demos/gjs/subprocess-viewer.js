@@ -6,7 +6,7 @@
 // below runs on the main loop.
 //
 // Run from a build tree:
-//   meson devenv -C _build gjs -m demos/gjs/subprocess-viewer.js
+//   meson devenv -C _build --workdir . gjs -m demos/gjs/subprocess-viewer.js
 // With --smoke it runs a counter, pauses and resumes it, checks what
 // arrived and exits (0 if all was right).
 //

@@ -6,7 +6,7 @@
 # every live worker to quit (see demo_app.run).
 #
 # Run from a build tree (see demos/python/meson.build):
-#   meson devenv -C _build /usr/bin/python3 demos/python/images_forever.py
+#   meson devenv -C _build --workdir . /usr/bin/python3 demos/python/images_forever.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import sys

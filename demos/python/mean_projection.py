@@ -5,7 +5,7 @@
 # generator yields the mean so far, and the window shows it as it builds.
 #
 # Run from a build tree (see demos/python/meson.build):
-#   meson devenv -C _build /usr/bin/python3 demos/python/mean_projection.py
+#   meson devenv -C _build --workdir . /usr/bin/python3 demos/python/mean_projection.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import sys

@@ -6,7 +6,7 @@
 # returns "Game Over!" when the product hits 0.
 #
 # Run from a build tree (see demos/python/meson.build):
-#   meson devenv -C _build /usr/bin/python3 demos/python/multiplier.py
+#   meson devenv -C _build --workdir . /usr/bin/python3 demos/python/multiplier.py
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 import sys
