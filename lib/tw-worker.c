@@ -991,7 +991,11 @@ tw_worker_class_init (TwWorkerClass *klass)
    * the work with [method@Tw.Worker.set_progress]. Notifications are
    * coalesced (at most about one per frame) and the last value is always
    * delivered. Reset to 0 when a run starts. Bind it to
-   * `GtkProgressBar:fraction`.
+   * `GtkProgressBar:fraction` with g_object_bind_property(). That property
+   * ranges from 0 to 1, so GObject warns if an unknown (negative) progress
+   * is bound to it: work that reports unknown progress should be bound with
+   * g_object_bind_property_full() and a transform that skips it (and pulse
+   * the bar instead).
    */
   properties[PROP_PROGRESS] =
     g_param_spec_double ("progress", NULL, NULL, -1.0, 1.0, 0.0,
@@ -2460,7 +2464,9 @@ tw_worker_set_progress (TwWorker *self,
 {
   RETURN_RUN_OR (self, /* void */);
 
-  if (fraction < 0.0)
+  /* NaN (say 0/0 before the total is known) is unknown progress too: it
+   * would otherwise notify on every flush and reach bound properties. */
+  if (!(fraction >= 0.0))
     fraction = -1.0;
   else if (fraction > 1.0)
     fraction = 1.0;

@@ -456,6 +456,28 @@ test_progress_text_and_unknown_progress (void)
   g_assert_cmpfloat (tw_worker_get_progress (worker), <, 0.0);
 }
 
+static void
+report_nan_progress (TwWorker *worker,
+                     gpointer  user_data)
+{
+  volatile double total = 0.0;
+
+  tw_worker_set_progress (worker, 0.5);
+  tw_worker_set_progress (worker, 0.0 / total);   /* before the total is known */
+}
+
+static void
+test_progress_nan_is_unknown (void)
+{
+  g_autoptr(TwWorker) worker = tw_function_worker_new (report_nan_progress, NULL, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+
+  g_assert_cmpfloat (tw_worker_get_progress (worker), ==, -1.0);
+}
+
 /* A stand-in for GtkProgressBar: an object with a `fraction` property. */
 #define TEST_TYPE_BAR (test_bar_get_type ())
 G_DECLARE_FINAL_TYPE (TestBar, test_bar, TEST, BAR, GObject)
@@ -544,6 +566,7 @@ main (int   argc,
                    test_progress_coalesces_a_million_updates);
   g_test_add_func ("/Tw/Delivery/progress-text-and-unknown-progress",
                    test_progress_text_and_unknown_progress);
+  g_test_add_func ("/Tw/Delivery/progress-nan-is-unknown", test_progress_nan_is_unknown);
   g_test_add_func ("/Tw/Delivery/progress-binds-to-a-progress-bar",
                    test_progress_binds_to_a_progress_bar);
 
