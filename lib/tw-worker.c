@@ -1455,7 +1455,10 @@ tw_worker_send (TwWorker      *self,
  * [signal@Tw.Worker::aborted] and [signal@Tw.Worker::finished] before the
  * new run's [signal@Tw.Worker::started]. The value and error of the previous
  * run stay readable until the new run produces its own. Several restarts
- * while the old run is still ending start one new run.
+ * while the old run is still ending start one new run, and so does a
+ * [method@Tw.Worker.start] from a `finished` handler of the old run (it
+ * takes the place of the pending restart). [method@Tw.Worker.quit] before
+ * the new run began cancels the restart.
  *
  * Call on the owner thread.
  */
@@ -2450,7 +2453,7 @@ tw_run_update_progress (TwRun      *run,
 /**
  * tw_worker_set_progress:
  * @self: a worker
- * @fraction: the progress, 0 to 1, or negative when unknown
+ * @fraction: the progress, 0 to 1, or negative (or NaN) when unknown
  *
  * Updates [property@Tw.Worker:progress] on the owner. Updates are coalesced:
  * calling this a million times costs a handful of notifications, and the
