@@ -634,23 +634,36 @@ test_await_without_workers_returns_at_once (void)
 }
 
 static void
+enter_then_wait_for_gate (TwWorker *worker,
+                          gpointer  user_data)
+{
+  Parked *p = user_data;
+
+  g_atomic_int_set (&p->ready, 1);
+  tw_gate_wait (&p->gate);
+}
+
+static void
 test_await_names_a_stuck_worker (void)
 {
   g_autoptr(TwPool) pool = tw_pool_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(TwWorker) stuck = NULL;
   g_autoptr(TwWorker) polite = NULL;
-  TwGate gate;
+  Parked parked = { 0 };
 
-  tw_gate_init (&gate);
+  tw_gate_init (&parked.gate);
   /* Blocks without a checkpoint: quit cannot stop it. */
-  stuck = new_worker_on (pool, wait_for_gate, &gate);
+  stuck = new_worker_on (pool, enter_then_wait_for_gate, &parked);
   tw_worker_set_name (stuck, "stuck-decoder");
   polite = new_worker_on (pool, loop_until_quit, NULL);
   tw_worker_set_name (polite, "polite-loader");
   tw_worker_start (stuck);
   tw_worker_start (polite);
   TW_TEST_WAIT_UNTIL (tw_pool_get_n_running (pool) == 2);
+  /* `started` comes before the run's first checkpoint: a quit right after
+   * it may end the run before the work begins. Wait until it is stuck. */
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&parked.ready));
 
   tw_pool_quit_all (pool);
   g_assert_false (tw_pool_await (pool, 50, &error));
@@ -660,11 +673,11 @@ test_await_names_a_stuck_worker (void)
   g_assert_false (tw_worker_get_is_running (polite));
   g_assert_true (tw_worker_get_is_running (stuck));
 
-  tw_gate_open (&gate);
+  tw_gate_open (&parked.gate);
   g_clear_error (&error);
   g_assert_true (tw_pool_await (pool, TW_TEST_DEADLINE_MS, &error));
   g_assert_cmpint (tw_worker_get_state (stuck), ==, TW_WORKER_STATE_ABORTED);
-  tw_gate_clear (&gate);
+  tw_gate_clear (&parked.gate);
 }
 
 typedef struct
