@@ -61,7 +61,8 @@ typedef struct
   GThread       *owner_thread;
   TwDispatcher  *dispatcher;
   TwPool        *pool;
-  char          *name;
+  char          *name;          /* NULL until first read: see get_name() */
+  guint          number;        /* of the default name */
   TwYieldPolicy  yield_policy;
   guint          max_pending_yields;
 
@@ -111,6 +112,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+static guint notify_signal;   /* GObject::notify */
 static GPrivate current_run;   /* TwRun* executing on this thread */
 static guint name_counter;
 
@@ -183,6 +185,31 @@ is_owner_thread (TwWorker *self)
 
   return g_thread_self () == priv->owner_thread ||
          g_main_context_is_owner (priv->context);
+}
+
+/* g_object_freeze_notify() and its thaw cost more than the rest of a state
+ * change (GLib 2.74 allocates and frees a queue in the object's qdata each
+ * time), and with no notify handler and no notify vfunc there is nothing to
+ * hold back: freeze only when someone listens. Returns whether it froze;
+ * thaw with thaw_notify_if_frozen(). */
+static gboolean
+freeze_notify_if_watched (TwWorker *self)
+{
+  if (G_OBJECT_GET_CLASS (self)->notify == NULL &&
+      g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
+                             NULL, NULL, NULL) == 0)
+    return FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  return TRUE;
+}
+
+static void
+thaw_notify_if_frozen (TwWorker *self,
+                       gboolean  frozen)
+{
+  if (frozen)
+    g_object_thaw_notify (G_OBJECT (self));
 }
 
 static void
@@ -579,7 +606,7 @@ tw_run_complete_tasks (TwRun        *run,
           if (!g_task_return_error_if_cancelled (task))
             g_task_return_new_error (task, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED,
                                      _("The worker “%s” was quit before it finished"),
-                                     priv->name);
+                                     tw_worker_get_name (run->worker));
           break;
         }
       g_object_unref (task);
@@ -596,6 +623,7 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  gboolean frozen;
 
   /* The last progress value is always delivered. */
   if (run->progress_source != NULL)
@@ -605,7 +633,7 @@ tw_run_dispatch_done (TwRun *run)
     }
   tw_run_flush_progress (run);
 
-  g_object_freeze_notify (G_OBJECT (self));
+  frozen = freeze_notify_if_watched (self);
 
   switch (outcome)
     {
@@ -638,7 +666,7 @@ tw_run_dispatch_done (TwRun *run)
   priv->run = NULL;
   priv->pause_requested = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
-  g_object_thaw_notify (G_OBJECT (self));
+  thaw_notify_if_frozen (self, frozen);
 
   g_signal_emit (self, signals[FINISHED], 0);
 
@@ -670,11 +698,14 @@ _tw_event_dispatch (TwEvent *event)
   switch (event->kind)
     {
     case TW_EVENT_STARTED:
-      g_object_freeze_notify (G_OBJECT (self));
-      set_progress (self, 0.0, NULL);
-      set_state (self, TW_WORKER_STATE_RUNNING);
-      g_object_thaw_notify (G_OBJECT (self));
-      g_signal_emit (self, signals[STARTED], 0);
+      {
+        gboolean frozen = freeze_notify_if_watched (self);
+
+        set_progress (self, 0.0, NULL);
+        set_state (self, TW_WORKER_STATE_RUNNING);
+        thaw_notify_if_frozen (self, frozen);
+        g_signal_emit (self, signals[STARTED], 0);
+      }
       break;
 
     case TW_EVENT_YIELDED:
@@ -816,9 +847,11 @@ tw_worker_constructed (GObject *object)
 
   G_OBJECT_CLASS (tw_worker_parent_class)->constructed (object);
 
+  /* The default name is numbered now and written on first read: most
+   * workers' names are never read, and formatting one costs as much as a
+   * signal emission. */
   if (priv->name == NULL)
-    priv->name = g_strdup_printf ("%s-%u", G_OBJECT_TYPE_NAME (self),
-                                  g_atomic_int_add (&name_counter, 1));
+    priv->number = g_atomic_int_add (&name_counter, 1);
 }
 
 static void
@@ -853,7 +886,7 @@ tw_worker_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_NAME:
-      g_value_set_string (value, priv->name);
+      g_value_set_string (value, tw_worker_get_name (self));
       break;
     case PROP_STATE:
       g_value_set_enum (value, priv->state);
@@ -1045,6 +1078,8 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  notify_signal = g_signal_lookup ("notify", G_TYPE_OBJECT);
+
   /**
    * TwWorker::started:
    *
@@ -1234,6 +1269,7 @@ tw_worker_start_run (TwWorker *self)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwRun *run;
+  gboolean frozen;
 
   if (priv->pool == NULL)
     priv->pool = g_object_ref (tw_pool_get_default ());
@@ -1246,11 +1282,11 @@ tw_worker_start_run (TwWorker *self)
   priv->restart_pending = FALSE;
   run->tasks = g_steal_pointer (&priv->pending_tasks);
 
-  g_object_freeze_notify (G_OBJECT (self));
+  frozen = freeze_notify_if_watched (self);
   set_abort_requested (self, FALSE);
   set_state (self, TW_WORKER_STATE_WAITING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
-  g_object_thaw_notify (G_OBJECT (self));
+  thaw_notify_if_frozen (self, frozen);
 
   _tw_pool_submit (priv->pool, run);
 }
@@ -1438,7 +1474,7 @@ tw_worker_send (TwWorker      *self,
     {
       g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_NOT_RUNNING,
                    _("Cannot send a value to the worker “%s”: it is not running"),
-                   priv->name);
+                   tw_worker_get_name (self));
       return FALSE;
     }
 
@@ -1842,11 +1878,25 @@ const char *
 tw_worker_get_name (TwWorker *self)
 {
   TwWorkerPrivate *priv;
+  char *name;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
 
   priv = tw_worker_get_instance_private (self);
-  return priv->name;
+  name = g_atomic_pointer_get (&priv->name);
+  if (name == NULL)
+    {
+      char *fresh = g_strdup_printf ("%s-%u", G_OBJECT_TYPE_NAME (self), priv->number);
+
+      if (g_atomic_pointer_compare_and_exchange (&priv->name, NULL, fresh))
+        name = fresh;
+      else
+        {
+          g_free (fresh);
+          name = g_atomic_pointer_get (&priv->name);
+        }
+    }
+  return name;
 }
 
 /**
