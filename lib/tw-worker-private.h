@@ -71,14 +71,18 @@ struct _TwRun
    * thread for resume, quit and backpressure. */
   GMutex        lock;
   GCond         cond;
-  guint         abort : 1;
-  guint         pause_requested : 1;
+  /* These four are written under `lock` with g_atomic_int_set() (or changed
+   * with atomic operations) and may be read without it, with
+   * g_atomic_int_get(): the checkpoint and the QUEUE yield take no lock
+   * while nothing asks them to wait. */
+  gint          abort;
+  gint          pause_requested;
+  gint          producer_waiting;
+  gint          pending_yields;
   guint         paused : 1;
-  guint         producer_waiting : 1;
   guint         latest_queued : 1;
   guint         progress_queued : 1;
   guint         progress_changed : 1;
-  guint         pending_yields;
   guint64       n_coalesced;
   GQueue        sent;         /* GValue*, oldest first */
   TwValue       latest;

@@ -386,6 +386,10 @@ _tw_run_checkpoint (TwRun *run)
 {
   gboolean keep_going;
 
+  /* Called for every yield and every step: nothing asked, nothing to lock. */
+  if (!g_atomic_int_get (&run->pause_requested) && !g_atomic_int_get (&run->abort))
+    return TRUE;
+
   g_mutex_lock (&run->lock);
   if (run->pause_requested && !run->abort)
     {
@@ -427,6 +431,20 @@ static gboolean
 tw_run_yield (TwRun   *run,
               TwValue *value)
 {
+  /* QUEUE with room and no quit, the common case of a flood: no lock. The
+   * order of one run's events is the order this thread pushes them in. */
+  if (run->policy == TW_YIELD_POLICY_QUEUE &&
+      (guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
+      !g_atomic_int_get (&run->abort))
+    {
+      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+
+      _tw_value_move (&event->value, value);
+      g_atomic_int_inc (&run->pending_yields);
+      _tw_dispatcher_push (run->dispatcher, event);
+      return _tw_run_checkpoint (run);
+    }
+
   g_mutex_lock (&run->lock);
 
   if (run->policy == TW_YIELD_POLICY_LATEST)
@@ -445,20 +463,28 @@ tw_run_yield (TwRun   *run,
     }
   else
     {
-      /* Backpressure: wait until the owner has taken enough values. */
-      while (run->pending_yields >= run->max_pending && !run->abort)
+      /* Backpressure: wait until the owner has taken enough values. The
+       * owner decrements pending_yields without the lock and then reads
+       * producer_waiting; we set producer_waiting and then read
+       * pending_yields. Both sides are sequentially consistent atomics, so
+       * one of them sees the other: either we see room, or the owner sees
+       * us waiting and signals (under the lock we hold until g_cond_wait). */
+      while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
+             !run->abort)
         {
-          run->producer_waiting = TRUE;
+          g_atomic_int_set (&run->producer_waiting, TRUE);
+          if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
+            break;
           g_cond_wait (&run->cond, &run->lock);
         }
-      run->producer_waiting = FALSE;
+      g_atomic_int_set (&run->producer_waiting, FALSE);
 
       if (!run->abort)
         {
           TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
 
           _tw_value_move (&event->value, value);
-          run->pending_yields++;
+          g_atomic_int_inc (&run->pending_yields);
           _tw_dispatcher_push (run->dispatcher, event);
         }
     }
@@ -709,13 +735,20 @@ _tw_event_dispatch (TwEvent *event)
       break;
 
     case TW_EVENT_YIELDED:
-      g_mutex_lock (&run->lock);
-      run->pending_yields--;
       /* Wake a blocked producer once half the queue has drained, not for
-       * every value: it then produces a batch without waiting. */
-      if (run->producer_waiting && run->pending_yields <= run->max_pending / 2)
-        g_cond_signal (&run->cond);
-      g_mutex_unlock (&run->lock);
+       * every value: it then produces a batch without waiting. The lock is
+       * taken only to wake it (see tw_run_yield()). */
+      if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
+          g_atomic_int_get (&run->producer_waiting))
+        {
+          g_mutex_lock (&run->lock);
+          if (run->producer_waiting)
+            {
+              g_atomic_int_set (&run->producer_waiting, FALSE);
+              g_cond_signal (&run->cond);
+            }
+          g_mutex_unlock (&run->lock);
+        }
 
       _tw_value_move (&priv->value, &event->value);
       g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
@@ -808,7 +841,7 @@ tw_worker_real_pause (TwWorker *self)
   TwRun *run = priv->run;
 
   g_mutex_lock (&run->lock);
-  run->pause_requested = TRUE;
+  g_atomic_int_set (&run->pause_requested, TRUE);
   g_mutex_unlock (&run->lock);
 }
 
@@ -819,7 +852,7 @@ tw_worker_real_resume (TwWorker *self)
   TwRun *run = priv->run;
 
   g_mutex_lock (&run->lock);
-  run->pause_requested = FALSE;
+  g_atomic_int_set (&run->pause_requested, FALSE);
   g_cond_broadcast (&run->cond);
   g_mutex_unlock (&run->lock);
 }
@@ -831,7 +864,7 @@ tw_worker_real_quit (TwWorker *self)
   TwRun *run = priv->run;
 
   g_mutex_lock (&run->lock);
-  run->abort = TRUE;
+  g_atomic_int_set (&run->abort, TRUE);
   g_cond_broadcast (&run->cond);
   g_mutex_unlock (&run->lock);
 
