@@ -1015,6 +1015,121 @@ test_run_async_joined_to_a_restart_survives_another_restart (void)
   g_assert_cmpuint (g_atomic_int_get (&n_runs), ==, 2);
 }
 
+/* ------------------------------------------------------------------------ */
+/* A worker owned by another thread, on a pool of the main thread           */
+
+typedef struct
+{
+  TwPool   *pool;
+  GThread  *main_thread;
+  GThread  *owner;          /* the helper thread */
+  gint      n_destroyed;
+  GThread  *destroy_thread;
+  gint      n_finished;
+  gint      n_wrong_thread;
+  gint      done;
+} Foreign;
+
+static void
+foreign_destroy (gpointer data)
+{
+  Foreign *f = data;
+
+  f->destroy_thread = g_thread_self ();
+  g_atomic_int_inc (&f->n_destroyed);
+}
+
+static void
+on_foreign_signal (TwWorker *worker,
+                   Foreign  *f)
+{
+  if (g_thread_self () != f->owner)
+    g_atomic_int_inc (&f->n_wrong_thread);
+}
+
+static void
+on_foreign_finished (TwWorker *worker,
+                     Foreign  *f)
+{
+  on_foreign_signal (worker, f);
+  g_atomic_int_inc (&f->n_finished);
+}
+
+static gpointer
+foreign_owner_thread (gpointer data)
+{
+  Foreign *f = data;
+  GMainContext *context = g_main_context_new ();
+  TwWorker *worker;
+  gint64 end = g_get_monotonic_time () + TW_TEST_DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+
+  f->owner = g_thread_self ();
+  g_main_context_push_thread_default (context);
+
+  worker = tw_function_worker_new (return_7, f, foreign_destroy);
+  tw_worker_set_pool (worker, f->pool);
+  g_signal_connect (worker, "started", G_CALLBACK (on_foreign_signal), f);
+  g_signal_connect (worker, "returned", G_CALLBACK (on_foreign_signal), f);
+  g_signal_connect (worker, "finished", G_CALLBACK (on_foreign_finished), f);
+  tw_worker_start (worker);
+  while (g_atomic_int_get (&f->n_finished) == 0 && g_get_monotonic_time () < end)
+    g_main_context_iteration (context, TRUE);
+  g_object_unref (worker);
+
+  /* The pool's thread may hold the last reference (its list changes
+   * there); the destroy notify comes back to this context either way. */
+  while (g_atomic_int_get (&f->n_destroyed) == 0 && g_get_monotonic_time () < end)
+    {
+      GSource *wake = g_timeout_source_new (10);
+
+      g_source_set_callback (wake, tw_test_wakeup_cb, NULL, NULL);
+      g_source_attach (wake, context);
+      g_main_context_iteration (context, TRUE);
+      g_source_destroy (wake);
+      g_source_unref (wake);
+    }
+
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  g_atomic_int_set (&f->done, 1);
+  return NULL;
+}
+
+static void
+on_foreign_items_changed (GListModel *list,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          Foreign    *f)
+{
+  if (g_thread_self () != f->main_thread)
+    g_atomic_int_inc (&f->n_wrong_thread);
+}
+
+/* The worker's signals and destroy notify stay on its owner's thread; the
+ * pool's list changes only on the pool's thread. */
+static void
+test_worker_of_another_thread_on_a_main_thread_pool (void)
+{
+  Foreign f = { 0 };
+  GThread *thread;
+
+  f.pool = tw_pool_new ();
+  f.main_thread = g_thread_self ();
+  g_signal_connect (f.pool, "items-changed", G_CALLBACK (on_foreign_items_changed), &f);
+  thread = g_thread_new ("tw-test-owner", foreign_owner_thread, &f);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&f.done));
+  g_thread_join (thread);
+
+  TW_TEST_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f.pool)) == 0);
+  g_assert_cmpint (g_atomic_int_get (&f.n_finished), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&f.n_destroyed), ==, 1);
+  g_assert_true (f.destroy_thread == f.owner);
+  g_assert_cmpint (g_atomic_int_get (&f.n_wrong_thread), ==, 0);
+  g_signal_handlers_disconnect_by_data (f.pool, &f);
+  g_assert_finalize_object (f.pool);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1037,6 +1152,8 @@ main (int   argc,
                    test_last_unref_of_running_worker_on_another_thread);
   g_test_add_func ("/Tw/Faults/last-unref-inside-the-work", test_last_unref_inside_the_work);
   g_test_add_func ("/Tw/Faults/app-shutdown-under-heavy-load", test_app_shutdown_under_heavy_load);
+  g_test_add_func ("/Tw/Faults/worker-of-another-thread-on-a-main-thread-pool",
+                   test_worker_of_another_thread_on_a_main_thread_pool);
   g_test_add_func ("/Tw/Faults/run-async-joined-to-a-restart-survives-another-restart",
                    test_run_async_joined_to_a_restart_survives_another_restart);
   g_test_add_func ("/Tw/Faults/child-crash-after-output-delivers-its-lines",
