@@ -266,7 +266,8 @@ def main():
             failures.append(bench["id"])
         results.append(entry)
 
-    print_table(results, args, rounds)
+    table = format_table(results, args, rounds)
+    print(table)
 
     report = dict(
         command=" ".join(["benchmarks/run.py"] + sys.argv[1:]),
@@ -281,7 +282,13 @@ def main():
     with open(args.output, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2, ensure_ascii=False, default=str)
         f.write("\n")
-    print(f"\nwrote {os.path.relpath(args.output, SRCDIR)}", file=sys.stderr)
+    # The same table as Markdown, for the README's Performance section.
+    markdown = os.path.splitext(args.output)[0] + ".md"
+    with open(markdown, "w", encoding="utf-8") as f:
+        f.write(f"`{report['command']}` at {report['commit']}, {report['date']}\n")
+        f.write(table + "\n")
+    print(f"\nwrote {os.path.relpath(args.output, SRCDIR)} and "
+          f"{os.path.relpath(markdown, SRCDIR)}", file=sys.stderr)
 
     if failures:
         print("benchmarks that did not run: " + ", ".join(map(str, failures)),
@@ -299,23 +306,25 @@ def git_commit():
         return ""
 
 
-def print_table(results, args, rounds):
+def format_table(results, args, rounds):
     mode = "quick (small N: proves it runs, the figures mean little)" if args.quick \
         else f"full, median of {rounds} rounds"
-    print(f"\nthreadworker benchmarks — {mode}; ratios are threadworker ÷ peer, same run\n")
-    print("| # | measurement | threadworker | peer | ratio | target | met |")
-    print("|---|---|---|---|---|---|---|")
+    lines = [f"\nthreadworker benchmarks — {mode}; ratios are threadworker ÷ peer, "
+             "same run\n",
+             "| # | measurement | threadworker | peer | ratio | target | met |",
+             "|---|---|---|---|---|---|---|"]
     for entry in results:
         if not entry["rows"]:
             why = "; ".join(entry["problems"]) or "not run"
-            print(f"| {entry['id']} | {entry['title']} | — | — | — | — | {why} |")
+            lines.append(f"| {entry['id']} | {entry['title']} | — | — | — | — | {why} |")
             continue
         for n, r in enumerate(entry["rows"]):
             ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}×"
             met = {True: "yes", False: "**no**", None: ""}[r["met"]]
             num = str(entry["id"]) if n == 0 else ""
-            print(f"| {num} | {r['measure']} | {r['threadworker']} | {r['peer']} "
-                  f"| {ratio} | {r['target']} | {met} |")
+            lines.append(f"| {num} | {r['measure']} | {r['threadworker']} | {r['peer']} "
+                         f"| {ratio} | {r['target']} | {met} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
