@@ -1634,7 +1634,11 @@ run_task_cancel_in_owner (gpointer user_data)
     {
       if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "tw-starts")))
         {
-          tw_worker_quit (self);   /* completes the task at `finished` */
+          /* Quit the run this call started; the call completes at
+           * `finished`. If it was quit already (restart() does that),
+           * quitting again would cancel the pending restart. */
+          if (!run->quit_called)
+            tw_worker_quit (self);
           return G_SOURCE_REMOVE;
         }
       run->tasks = g_list_remove (run->tasks, task);
