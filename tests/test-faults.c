@@ -1140,6 +1140,64 @@ test_worker_of_another_thread_on_a_main_thread_pool (void)
   g_assert_finalize_object (f.pool);
 }
 
+typedef struct
+{
+  TwGate gate;
+  gint   n_runs;
+} GatedRuns;
+
+static void
+count_then_wait_for_gate (TwWorker *worker,
+                          gpointer  user_data)
+{
+  GatedRuns *g = user_data;
+
+  g_atomic_int_inc (&g->n_runs);
+  tw_gate_wait (&g->gate);   /* no checkpoint: the run ends when the test says */
+}
+
+static void
+cancelled_run_done_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  GError **error = user_data;
+
+  g_assert_false (tw_worker_run_finish (TW_WORKER (source), result, NULL, error));
+}
+
+/* Cancelling a run_async call quits the run it started, not a restart that
+ * was asked for meanwhile: the restart still happens. */
+static void
+test_cancelled_run_async_keeps_a_later_restart (void)
+{
+  GatedRuns g = { 0 };
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+
+  tw_gate_init (&g.gate);
+  worker = tw_function_worker_new (count_then_wait_for_gate, &g, NULL);
+  rec = tw_recorder_new (worker);
+  tw_worker_run_async (worker, cancellable, cancelled_run_done_cb, &error);   /* starts run 1 */
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&g.n_runs) == 1);
+
+  tw_worker_restart (worker);            /* quits run 1, run 2 to follow */
+  g_cancellable_cancel (cancellable);    /* the call that started run 1 */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_true (tw_worker_get_is_running (worker));
+
+  tw_gate_open (&g.gate);
+  tw_recorder_wait_finished (rec, 2);
+  g_assert_cmpstr (rec->log->str, ==, "SAFSRF");
+  g_assert_cmpint (g_atomic_int_get (&g.n_runs), ==, 2);
+  TW_TEST_WAIT_UNTIL (error != NULL);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  tw_gate_clear (&g.gate);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1166,6 +1224,8 @@ main (int   argc,
                    test_worker_of_another_thread_on_a_main_thread_pool);
   g_test_add_func ("/Tw/Faults/run-async-joined-to-a-restart-survives-another-restart",
                    test_run_async_joined_to_a_restart_survives_another_restart);
+  g_test_add_func ("/Tw/Faults/cancelled-run-async-keeps-a-later-restart",
+                   test_cancelled_run_async_keeps_a_later_restart);
   g_test_add_func ("/Tw/Faults/child-crash-after-output-delivers-its-lines",
                    test_child_crash_after_output_delivers_its_lines);
   g_test_add_func ("/Tw/Faults/hung-child-ends-on-quit", test_hung_child_ends_on_quit);
