@@ -177,6 +177,7 @@ typedef struct
   ValKind         end_value;
   gboolean        stop_on_quit;   /* stop at once on quit, or run on to the ending */
   gboolean        has_block;
+  gboolean        has_cancelled_starter; /* a cancelled run_async started it */
 
   /* Owner thread. */
   TwYieldPolicy   policy;
@@ -202,7 +203,16 @@ typedef struct
   gboolean        saw_quit;
   gboolean        progress_set;
   double          last_progress;
+  char           *last_text;      /* NULL: no text set */
 } Script;
+
+typedef struct
+{
+  TwModel      *model;
+  Script       *script;
+  GCancellable *cancellable;
+  gboolean      cancelled;     /* may complete with G_IO_ERROR_CANCELLED */
+} Task;
 
 typedef struct
 {
@@ -217,6 +227,7 @@ typedef struct
   GQueue         scripts;         /* Script*, head: the live run's */
   Script        *pending;         /* restart() asked while a run was live */
   Script        *start_on_finish; /* start again from the `finished` handler */
+  Task          *last_task;       /* the last run_async call, until it completes */
 
   /* Owner thread. */
   Phase          phase;
@@ -227,11 +238,6 @@ typedef struct
   gint           finalized;
 } WorkerModel;
 
-typedef struct
-{
-  TwModel *model;
-  Script  *script;
-} Task;
 
 struct _TwModel
 {
@@ -377,6 +383,7 @@ script_unref (Script *s)
     return;
   g_assert (s->tasks->len == 0);
   g_ptr_array_unref (s->tasks);
+  g_free (s->last_text);
   g_free (s->acts);
   g_free (s);
 }
@@ -686,6 +693,12 @@ work_action (WorkerModel *wm,
       s->progress_set = TRUE;
       s->last_progress = a->arg / 100.0;
       tw_worker_set_progress (worker, s->last_progress);
+      if (a->arg % 3 == 0)
+        {
+          g_free (s->last_text);
+          s->last_text = g_strdup_printf ("%u:%u", s->id, s->pc);
+          tw_worker_set_progress_text (worker, s->last_text);
+        }
       break;
 
     case ACT_SPIN:
@@ -952,6 +965,9 @@ check_run_end (WorkerModel   *wm,
   CHECK (model, tw_worker_get_progress (worker) == progress,
          "worker %u: progress %g at the end, the work set %g", wm->id,
          tw_worker_get_progress (worker), progress);
+  CHECK (model, g_strcmp0 (tw_worker_get_progress_text (worker), s->last_text) == 0,
+         "worker %u: progress text “%s” at the end, the work set “%s”", wm->id,
+         tw_worker_get_progress_text (worker), s->last_text);
   CHECK (model, s->n_warns_seen <= s->n_warns_made, "more warnings than made");
   CHECK (model, s->n_yields_seen <= s->n_yields_made, "more yields than made");
 
@@ -1084,6 +1100,27 @@ on_notify (GObject    *object,
          pspec->name, G_OBJECT_TYPE_NAME (object));
 }
 
+static void model_quit (WorkerModel *wm);
+
+/* A quit the library makes itself: cancelling a run_async call that
+ * started the run quits that run (from the owner context, later). The
+ * model's own quits have marked the run already. */
+static void
+on_abort_requested (TwWorker    *worker,
+                    GParamSpec  *pspec,
+                    WorkerModel *wm)
+{
+  Script *head = g_queue_peek_head (&wm->scripts);
+
+  if (tw_worker_get_abort_requested (worker) && head != NULL &&
+      !g_atomic_int_get (&head->quit_called))
+    {
+      CHECK (wm->model, head->has_cancelled_starter,
+             "worker %u: quit without quit() nor a cancelled run_async", wm->id);
+      model_quit (wm);
+    }
+}
+
 static void
 on_items_changed (GListModel *list,
                   guint       position,
@@ -1176,6 +1213,7 @@ worker_model_new (TwModel *model,
   g_signal_connect (worker, "aborted", G_CALLBACK (on_aborted), wm);
   g_signal_connect (worker, "finished", G_CALLBACK (on_finished), wm);
   g_signal_connect (worker, "notify", G_CALLBACK (on_notify), model);
+  g_signal_connect (worker, "notify::abort-requested", G_CALLBACK (on_abort_requested), wm);
 
   g_ptr_array_add (model->all, wm);
   model->slots[slot] = worker;
@@ -1230,10 +1268,20 @@ run_async_cb (GObject      *source,
     if (((WorkerModel *) g_ptr_array_index (model->all, i))->worker == worker)
       wm = g_ptr_array_index (model->all, i);
   CHECK (model, wm != NULL, "run_async callback for an unknown worker");
-  CHECK (model, s->finished, "run_async of script %u completed before its run finished", s->id);
   CHECK (model, g_ptr_array_remove (s->tasks, task), "run_async completed twice");
+  if (wm->last_task == task)
+    wm->last_task = NULL;
 
   ok = tw_worker_run_finish (worker, result, &value, &error);
+  if (task->cancelled && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancelled: at once for a joined call, at the end of the run it
+       * started (which the cancellation quit) otherwise. */
+      CHECK (model, !ok && !G_IS_VALUE (&value), "a cancelled run_async returned a value");
+    }
+  else
+  {
+  CHECK (model, s->finished, "run_async of script %u completed before its run finished", s->id);
   switch (s->outcome)
     {
     case OUT_RETURNED:
@@ -1260,11 +1308,13 @@ run_async_cb (GObject      *source,
     default:
       FAIL (model, "run_async completed for a run without an outcome");
     }
+  }
 
   wm->n_tasks--;
   model->n_tasks--;
   model->stats.n_tasks++;
   script_unref (s);
+  g_clear_object (&task->cancellable);
   g_free (task);
 }
 
@@ -1288,6 +1338,7 @@ typedef enum
   OP_RUN_ASYNC,
   OP_SET_POLICY,
   OP_START_ON_FINISH,
+  OP_CANCEL_RUN_ASYNC,
   N_OPS
 } Op;
 
@@ -1307,12 +1358,13 @@ static const guint op_weights[N_OPS] = {
   [OP_RUN_ASYNC] = 5,
   [OP_SET_POLICY] = 3,
   [OP_START_ON_FINISH] = 2,
+  [OP_CANCEL_RUN_ASYNC] = 3,
 };
 
 static const char *op_names[N_OPS] = {
   "start", "pause", "resume", "toggle", "send", "quit", "restart", "unref",
   "unref-on-thread", "quit-all", "iterate", "wait", "run-async", "set-policy",
-  "start-on-finish",
+  "start-on-finish", "cancel-run-async",
 };
 
 static gpointer
@@ -1555,8 +1607,9 @@ tw_model_step (TwModel *self)
       if (worker != NULL)
         {
           Task *task = g_new0 (Task, 1);
+          gboolean starts = head_script (wm) == NULL;
 
-          if (head_script (wm) == NULL)
+          if (starts)
             {
               task->script = script_ref (script);
               push_script (wm, g_steal_pointer (&script));
@@ -1564,10 +1617,18 @@ tw_model_step (TwModel *self)
           else
             task->script = script_ref (wm->pending ? wm->pending : head_script (wm));
           task->model = self;
+          /* Half of the calls can be cancelled by a later operation. */
+          if (param & 1)
+            {
+              task->cancellable = g_cancellable_new ();
+              g_object_set_data (G_OBJECT (task->cancellable), "tw-model-starts",
+                                 GINT_TO_POINTER (starts));
+            }
           g_ptr_array_add (task->script->tasks, task);
           wm->n_tasks++;
+          wm->last_task = task;
           self->n_tasks++;
-          tw_worker_run_async (worker, NULL, run_async_cb, task);
+          tw_worker_run_async (worker, task->cancellable, run_async_cb, task);
         }
       break;
 
@@ -1581,6 +1642,23 @@ tw_model_step (TwModel *self)
         {
           script_unref (wm->start_on_finish);
           wm->start_on_finish = g_steal_pointer (&script);
+        }
+      break;
+
+    case OP_CANCEL_RUN_ASYNC:
+      /* The last run_async call of the slot, if it had a cancellable and
+       * has not completed: it completes with G_IO_ERROR_CANCELLED, or with
+       * its run's outcome if that came first; if it started its run, the
+       * run is quit (unless it was already). */
+      if (worker != NULL && wm->last_task != NULL && wm->last_task->cancellable != NULL &&
+          !wm->last_task->cancelled)
+        {
+          Task *task = wm->last_task;
+
+          task->cancelled = TRUE;
+          if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task->cancellable), "tw-model-starts")))
+            task->script->has_cancelled_starter = TRUE;
+          g_cancellable_cancel (task->cancellable);
         }
       break;
 
