@@ -251,6 +251,7 @@ struct _TwModel
   gint           pool_finalized;
   int            pipe_fds[2];     /* nobody ever writes */
 
+  guint          n_used_slots;    /* operations use slots [0, n_used_slots) */
   TwWorker     **slots;           /* strong references */
   WorkerModel  **slot_models;
   GPtrArray     *all;             /* WorkerModel*, until their destroy notify */
@@ -1481,7 +1482,7 @@ tw_model_step (TwModel *self)
   pick = input_pick (in, total);
   for (op = 0; pick >= op_weights[op]; op++)
     pick -= op_weights[op];
-  slot = input_pick (in, self->config.n_slots);
+  slot = input_pick (in, self->n_used_slots);
   script_seed = input_u32 (in);
   param = input_pick (in, 256);
   if (in->ended)
@@ -1709,6 +1710,13 @@ tw_model_new (TwModelInput        *input,
   self->max_threads = 1 + input_pick (input, 4);
   tw_pool_set_max_threads (self->pool, self->max_threads);
   tw_pool_set_idle_timeout (self->pool, idle_timeouts[input_pick (input, G_N_ELEMENTS (idle_timeouts))]);
+  /* Operations on few workers make long sequences on one worker (start,
+   * restart, cancel...); on many, much concurrency. */
+  {
+    static const guint fractions[] = { 12, 6, 3, 1 };   /* n_slots / fraction */
+
+    self->n_used_slots = MAX (1, self->config.n_slots / fractions[input_pick (input, G_N_ELEMENTS (fractions))]);
+  }
   g_object_weak_ref (G_OBJECT (self->pool), pool_weak_notify, self);
   g_signal_connect (self->pool, "notify", G_CALLBACK (on_notify), self);
   g_signal_connect (self->pool, "items-changed", G_CALLBACK (on_items_changed), self);
@@ -1735,8 +1743,9 @@ model_dump (TwModel *self)
 {
   GString *out = g_string_new (NULL);
 
-  g_string_append_printf (out, "after %u operations, max-threads %u, %d active:",
-                          self->n_ops, self->max_threads, g_atomic_int_get (&self->active));
+  g_string_append_printf (out, "after %u operations on %u slots, max-threads %u, %d active:",
+                          self->n_ops, self->n_used_slots, self->max_threads,
+                          g_atomic_int_get (&self->active));
   for (guint i = 0; i < self->all->len; i++)
     {
       WorkerModel *wm = g_ptr_array_index (self->all, i);
