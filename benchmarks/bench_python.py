@@ -13,6 +13,12 @@ import os
 import sys
 import time
 
+# Every worker stays referenced until the process exits, as an application
+# keeps its workers (napari stores them on its widgets). superqt needs it:
+# a worker whose wrapper is collected while its queued signals are still
+# being delivered crashes PyQt ("wrapped C/C++ object ... has been deleted").
+KEEP = []
+
 
 def measure_threadworker(n_yields, n_jobs):
     try:
@@ -53,6 +59,7 @@ def measure_threadworker(n_yields, n_jobs):
 
     def kick_yields(done):
         worker = count(n_yields)
+        KEEP.append(worker)
         worker.yielded.connect(got.append)
         worker.finished.connect(lambda *a: done())
         worker.start()
@@ -71,11 +78,17 @@ def measure_threadworker(n_yields, n_jobs):
 
         for i in range(n_jobs):
             worker = square(i)
+            KEEP.append(worker)
             worker.returned.connect(on_returned)
             worker.start()
 
     jobs_s = run_in_loop(kick_jobs)
     assert sorted(results) == [i * i for i in range(n_jobs)], "results lost"
+    # Not timed: let every run end (finished comes after returned) before
+    # the process exits.
+    context = GLib.MainContext.default()
+    while any(w.is_running for w in KEEP):
+        context.iteration(True)
     return yields_s, jobs_s
 
 
@@ -83,7 +96,7 @@ def measure_superqt(n_yields, n_jobs):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_API", "pyqt5")
     try:
-        from qtpy.QtCore import QTimer
+        from qtpy.QtCore import QThreadPool, QTimer
         from qtpy.QtWidgets import QApplication
         from superqt.utils import thread_worker
     except ImportError as exc:
@@ -116,6 +129,7 @@ def measure_superqt(n_yields, n_jobs):
 
     def kick_yields(done):
         worker = count(n_yields)
+        KEEP.append(worker)
         worker.yielded.connect(got.append)
         worker.finished.connect(done)
         worker.start()
@@ -124,7 +138,6 @@ def measure_superqt(n_yields, n_jobs):
     assert got == list(range(n_yields)), "values lost or reordered"
 
     results = []
-    workers = []   # superqt needs the Python wrappers kept alive
 
     def kick_jobs(done):
         def on_returned(value):
@@ -134,12 +147,16 @@ def measure_superqt(n_yields, n_jobs):
 
         for i in range(n_jobs):
             worker = square(i)
+            KEEP.append(worker)
             worker.returned.connect(on_returned)
-            workers.append(worker)
             worker.start()
 
     jobs_s = run_in_loop(kick_jobs)
     assert sorted(results) == [i * i for i in range(n_jobs)], "results lost"
+    # Not timed: let every run end (finished comes after returned) before
+    # the process exits, or PyQt aborts in a worker thread emitting it.
+    QThreadPool.globalInstance().waitForDone()
+    app.processEvents()
     return yields_s, jobs_s
 
 
