@@ -1714,8 +1714,9 @@ tw_model_new (TwModelInput        *input,
    * restart, cancel...); on many, much concurrency. */
   {
     static const guint fractions[] = { 12, 6, 3, 1 };   /* n_slots / fraction */
+    guint fraction = fractions[input_pick (input, G_N_ELEMENTS (fractions))];
 
-    self->n_used_slots = MAX (1, self->config.n_slots / fractions[input_pick (input, G_N_ELEMENTS (fractions))]);
+    self->n_used_slots = MAX (1, self->config.n_slots / fraction);
   }
   g_object_weak_ref (G_OBJECT (self->pool), pool_weak_notify, self);
   g_signal_connect (self->pool, "notify", G_CALLBACK (on_notify), self);
