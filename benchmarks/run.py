@@ -228,13 +228,13 @@ def main():
                         help="small N: proves every program builds and runs")
     parser.add_argument("--builddir", default=os.path.join(SRCDIR, "_build-bench"))
     parser.add_argument("--rounds", type=int, default=None,
-                        help="rounds per benchmark (default 3, 1 with --quick)")
+                        help="rounds per benchmark (default 5, 1 with --quick)")
     parser.add_argument("--only", default="", help="comma-separated benchmark numbers")
     parser.add_argument("--output", default=os.path.join(SRCDIR, "benchmarks", "results",
                                                          "latest.json"))
     args = parser.parse_args()
     args.builddir = os.path.abspath(args.builddir)
-    rounds = args.rounds or (1 if args.quick else 3)
+    rounds = args.rounds or (1 if args.quick else 5)
     only = {int(x) for x in args.only.split(",") if x}
 
     started = time.time()
