@@ -91,8 +91,7 @@ struct _TwPool
   /* Owner: the live workers in start order (TwWorker*, strong refs), and
    * where each one is in it, so a worker leaves in O(log n) wherever it is:
    * ten thousand workers must not cost ten thousand moves of the rest. */
-  GSequence    *live;
-  GHashTable   *live_iters;  /* TwWorker* -> GSequenceIter* in live */
+  GSequence    *live;        /* each worker knows its iter: _tw_worker_get_pool_iter() */
   guint         n_running;   /* owner: live workers running or paused */
   guint         n_waiting;   /* owner: live workers waiting */
 };
@@ -116,6 +115,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint items_changed_signal;   /* GListModel::items-changed */
+static guint notify_signal;          /* GObject::notify */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 10000
 
@@ -395,18 +395,18 @@ tw_pool_track_in_context (TwPool        *self,
     {
       GSequenceIter *iter = g_sequence_append (self->live, g_object_ref (worker));
 
-      g_hash_table_insert (self->live_iters, worker, iter);
+      _tw_worker_set_pool_iter (worker, iter);
       position = g_sequence_iter_get_position (iter);
       added = 1;
     }
   else if (was_live && !is_live)
     {
-      GSequenceIter *iter = g_hash_table_lookup (self->live_iters, worker);
+      GSequenceIter *iter = _tw_worker_get_pool_iter (worker);
 
       if (iter != NULL)
         {
           position = g_sequence_iter_get_position (iter);
-          g_hash_table_remove (self->live_iters, worker);
+          _tw_worker_set_pool_iter (worker, NULL);
           g_sequence_remove (iter);
           removed = 1;
         }
@@ -417,6 +417,11 @@ tw_pool_track_in_context (TwPool        *self,
   if ((added || removed) &&
       g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE))
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+  /* GLib 2.74 pays for a notification even with nobody listening. Match
+   * the id alone: handlers of every detail ("notify::n-running") count. */
+  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
+                             NULL, NULL, NULL) == 0)
+    return;
   if (self->n_waiting != old_waiting)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
   if (self->n_running != old_running)
@@ -533,7 +538,6 @@ tw_pool_finalize (GObject *object)
 
   tw_pool_release_threads (self);
   g_sequence_free (self->live);
-  g_hash_table_unref (self->live_iters);
   tw_pool_core_unref (self->core);
   g_main_context_unref (self->context);
 
@@ -664,6 +668,7 @@ tw_pool_class_init (TwPoolClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   items_changed_signal = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
+  notify_signal = g_signal_lookup ("notify", G_TYPE_OBJECT);
 }
 
 static void
@@ -680,7 +685,6 @@ tw_pool_init (TwPool *self)
   self->core = core;
   self->context = g_main_context_ref_thread_default ();
   self->live = g_sequence_new (g_object_unref);
-  self->live_iters = g_hash_table_new (NULL, NULL);
 }
 
 /**

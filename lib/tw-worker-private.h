@@ -125,6 +125,11 @@ gboolean _tw_run_checkpoint        (TwRun        *run);
 void     _tw_run_set_paused        (TwRun        *run,
                                     gboolean      paused);
 TwRun   *_tw_worker_get_run        (TwWorker     *self);
+/* The worker's place in its pool's list of live workers, kept by the pool on
+ * the pool's context. */
+GSequenceIter *_tw_worker_get_pool_iter (TwWorker     *self);
+void     _tw_worker_set_pool_iter  (TwWorker     *self,
+                                    GSequenceIter *iter);
 gboolean _tw_run_has_result        (TwRun        *run);
 GValue  *_tw_run_pop_sent          (TwRun        *run);
 void     _tw_worker_invoke_destroy (TwWorker     *self,

@@ -77,6 +77,7 @@ typedef struct
   TwValue        value;
   GError        *error;
   TwRun         *run;           /* the live run (started, not finished) */
+  GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
   GList         *pending_tasks; /* run_async calls waiting for a restart */
 } TwWorkerPrivate;
 
@@ -187,17 +188,26 @@ is_owner_thread (TwWorker *self)
          g_main_context_is_owner (priv->context);
 }
 
+/* Whether anything can observe a notification: a notify handler (bindings
+ * and GTK's list items connect one) or a notify vfunc. Matching the signal
+ * id alone finds handlers of every detail ("notify::state");
+ * g_signal_has_handler_pending() with detail 0 would miss those. */
+static gboolean
+is_watched (TwWorker *self)
+{
+  return G_OBJECT_GET_CLASS (self)->notify != NULL ||
+         g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
+                                NULL, NULL, NULL) != 0;
+}
+
 /* g_object_freeze_notify() and its thaw cost more than the rest of a state
- * change (GLib 2.74 allocates and frees a queue in the object's qdata each
- * time), and with no notify handler and no notify vfunc there is nothing to
- * hold back: freeze only when someone listens. Returns whether it froze;
- * thaw with thaw_notify_if_frozen(). */
+ * change, and with nobody watching there is nothing to hold back: freeze
+ * only when someone listens. Returns whether it froze; thaw with
+ * thaw_notify_if_frozen(). */
 static gboolean
 freeze_notify_if_watched (TwWorker *self)
 {
-  if (G_OBJECT_GET_CLASS (self)->notify == NULL &&
-      g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
-                             NULL, NULL, NULL) == 0)
+  if (!is_watched (self))
     return FALSE;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -354,6 +364,23 @@ _tw_worker_get_run (TwWorker *self)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
   return priv->run;
+}
+
+GSequenceIter *
+_tw_worker_get_pool_iter (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  return priv->pool_iter;
+}
+
+void
+_tw_worker_set_pool_iter (TwWorker      *self,
+                          GSequenceIter *iter)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  priv->pool_iter = iter;
 }
 
 /* Called with run->lock held. Reports a real pause or resume, once. */
