@@ -8,73 +8,8 @@
 
 #define SPIN 200   /* the tiny work: a few hundred nanoseconds */
 
-static guint   n_done;
+static guint   n_done;     /* the GThread peer's */
 static guint64 checksum;
-
-/* threadworker ----------------------------------------------------------- */
-
-static void
-tw_job (TwWorker *worker,
-        gpointer  user_data)
-{
-  tw_worker_return_int (worker, (gint64) (bench_spin (SPIN) & 0xff));
-}
-
-static void
-tw_returned_cb (TwWorker     *worker,
-                const GValue *value,
-                gpointer      user_data)
-{
-  checksum += g_value_get_int64 (value);
-  n_done++;
-}
-
-static void
-run_threadworker (guint n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      TwWorker *worker = tw_function_worker_new (tw_job, NULL, NULL);
-
-      g_signal_connect (worker, "returned", G_CALLBACK (tw_returned_cb), NULL);
-      tw_worker_start (worker);
-      g_object_unref (worker);   /* a running worker keeps itself alive */
-    }
-  bench_wait_count (&n_done, n, 600);
-}
-
-/* GTask ------------------------------------------------------------------ */
-
-static void
-task_job (GTask        *task,
-          gpointer      source_object,
-          gpointer      task_data,
-          GCancellable *cancellable)
-{
-  g_task_return_int (task, (gssize) (bench_spin (SPIN) & 0xff));
-}
-
-static void
-task_done_cb (GObject      *source_object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  checksum += g_task_propagate_int (G_TASK (result), NULL);
-  n_done++;
-}
-
-static void
-run_gtask (guint n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      GTask *task = g_task_new (NULL, NULL, task_done_cb, NULL);
-
-      g_task_run_in_thread (task, task_job);
-      g_object_unref (task);
-    }
-  bench_wait_count (&n_done, n, 600);
-}
 
 /* A new GThread per job ------------------------------------------------- */
 
@@ -130,9 +65,9 @@ main (int   argc,
 
   start = g_get_monotonic_time ();
   if (args.peer == g_intern_static_string ("threadworker"))
-    run_threadworker (n);
+    checksum = bench_run_tw_jobs (NULL, n, SPIN);
   else if (args.peer == g_intern_static_string ("gtask"))
-    run_gtask (n);
+    checksum = bench_run_gtask_jobs (n, SPIN);
   else
     run_gthread (n);
   end = g_get_monotonic_time ();

@@ -10,7 +10,6 @@
 #define SPIN        20000   /* tens of microseconds of work per job */
 #define MAX_THREADS 8
 
-static guint   n_done;
 static guint64 checksum;
 static gint64  peak_threads;
 
@@ -19,75 +18,6 @@ sample_threads_cb (gpointer user_data)
 {
   peak_threads = MAX (peak_threads, bench_proc_status ("Threads"));
   return G_SOURCE_CONTINUE;
-}
-
-/* threadworker ----------------------------------------------------------- */
-
-static void
-tw_job (TwWorker *worker,
-        gpointer  user_data)
-{
-  tw_worker_return_int (worker, (gint64) (bench_spin (SPIN) & 0xff));
-}
-
-static void
-tw_returned_cb (TwWorker     *worker,
-                const GValue *value,
-                gpointer      user_data)
-{
-  checksum += g_value_get_int64 (value);
-  n_done++;
-}
-
-static void
-run_threadworker (guint n)
-{
-  g_autoptr(TwPool) pool = tw_pool_new ();
-
-  tw_pool_set_max_threads (pool, MAX_THREADS);
-  for (guint i = 0; i < n; i++)
-    {
-      TwWorker *worker = tw_function_worker_new (tw_job, NULL, NULL);
-
-      tw_worker_set_pool (worker, pool);
-      g_signal_connect (worker, "returned", G_CALLBACK (tw_returned_cb), NULL);
-      tw_worker_start (worker);
-      g_object_unref (worker);
-    }
-  bench_wait_count (&n_done, n, 600);
-}
-
-/* GTask ------------------------------------------------------------------ */
-
-static void
-task_job (GTask        *task,
-          gpointer      source_object,
-          gpointer      task_data,
-          GCancellable *cancellable)
-{
-  g_task_return_int (task, (gssize) (bench_spin (SPIN) & 0xff));
-}
-
-static void
-task_done_cb (GObject      *source_object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  checksum += g_task_propagate_int (G_TASK (result), NULL);
-  n_done++;
-}
-
-static void
-run_gtask (guint n)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      GTask *task = g_task_new (NULL, NULL, task_done_cb, NULL);
-
-      g_task_run_in_thread (task, task_job);
-      g_object_unref (task);
-    }
-  bench_wait_count (&n_done, n, 600);
 }
 
 int
@@ -114,9 +44,14 @@ main (int   argc,
 
   start = g_get_monotonic_time ();
   if (args.peer == g_intern_static_string ("threadworker"))
-    run_threadworker (n);
+    {
+      g_autoptr(TwPool) pool = tw_pool_new ();
+
+      tw_pool_set_max_threads (pool, MAX_THREADS);
+      checksum = bench_run_tw_jobs (pool, n, SPIN);
+    }
   else
-    run_gtask (n);
+    checksum = bench_run_gtask_jobs (n, SPIN);
   end = g_get_monotonic_time ();
   sample_threads_cb (NULL);
 

@@ -270,3 +270,88 @@ bench_report_print (BenchReport *self)
   g_string_free (self->json, TRUE);
   g_free (self);
 }
+
+/* Jobs: the same tiny work through threadworker and through GTask -------- */
+
+typedef struct
+{
+  guint   n_done;
+  guint64 checksum;
+} JobCount;
+
+static void
+tw_job (TwWorker *worker,
+        gpointer  user_data)
+{
+  tw_worker_return_int (worker, (gint64) (bench_spin (GPOINTER_TO_UINT (user_data)) & 0xff));
+}
+
+static void
+tw_job_returned_cb (TwWorker     *worker,
+                    const GValue *value,
+                    JobCount     *count)
+{
+  count->checksum += g_value_get_int64 (value);
+  count->n_done++;
+}
+
+guint64
+bench_run_tw_jobs (TwPool *pool,
+                   guint   n,
+                   guint   spin)
+{
+  JobCount count = { 0, };
+
+  for (guint i = 0; i < n; i++)
+    {
+      TwWorker *worker = tw_function_worker_new (tw_job, GUINT_TO_POINTER (spin), NULL);
+
+      if (pool != NULL)
+        tw_worker_set_pool (worker, pool);
+      g_signal_connect (worker, "returned", G_CALLBACK (tw_job_returned_cb), &count);
+      tw_worker_start (worker);
+      g_object_unref (worker);   /* a running worker keeps itself alive */
+    }
+  bench_wait_count (&count.n_done, n, 600);
+
+  return count.checksum;
+}
+
+static void
+task_job (GTask        *task,
+          gpointer      source_object,
+          gpointer      task_data,
+          GCancellable *cancellable)
+{
+  g_task_return_int (task, (gssize) (bench_spin (GPOINTER_TO_UINT (task_data)) & 0xff));
+}
+
+static void
+task_done_cb (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  JobCount *count = user_data;
+
+  count->checksum += g_task_propagate_int (G_TASK (result), NULL);
+  count->n_done++;
+}
+
+guint64
+bench_run_gtask_jobs (guint n,
+                      guint spin)
+{
+  JobCount count = { 0, };
+
+  for (guint i = 0; i < n; i++)
+    {
+      GTask *task = g_task_new (NULL, NULL, task_done_cb, &count);
+
+      g_task_set_task_data (task, GUINT_TO_POINTER (spin), NULL);
+      g_task_run_in_thread (task, task_job);
+      g_object_unref (task);
+    }
+  bench_wait_count (&count.n_done, n, 600);
+
+  return count.checksum;
+}

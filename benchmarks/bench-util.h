@@ -54,6 +54,17 @@ void         bench_atomic_max     (gint               *peak,
 /* Burns CPU in a way the compiler cannot remove: the tiny work of a job. */
 guint64      bench_spin           (guint               iterations);
 
+/* N jobs that each spin @spin iterations and return the result, started all
+ * at once; both return when every result was handled on the main loop and
+ * give the sum of the results. Through threadworker function workers on
+ * @pool (NULL: the default pool) with a `returned` handler, or through
+ * g_task_run_in_thread() with a callback. */
+guint64      bench_run_tw_jobs    (TwPool             *pool,
+                                   guint               n,
+                                   guint               spin);
+guint64      bench_run_gtask_jobs (guint               n,
+                                   guint               spin);
+
 /* The result: one flat JSON object on stdout. */
 typedef struct _BenchReport BenchReport;
 
