@@ -1707,7 +1707,8 @@ run_task_cancelled_cb (GCancellable *cancellable,
  *   returned value (left unset if the run returned none); unset it after use
  * @error: return location for a #GError
  *
- * Finishes [method@Tw.Worker.run_async].
+ * Finishes [method@Tw.Worker.run_async]. Call on the owner thread, usually
+ * from the callback.
  *
  * Returns: %TRUE if the run returned; %FALSE with the run's error if it
  *   errored, %TW_WORKER_ERROR_CANCELLED if it was quit, or
