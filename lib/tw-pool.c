@@ -378,6 +378,7 @@ tw_pool_track_in_context (TwPool        *self,
   guint old_waiting = self->n_waiting;
   guint old_running = self->n_running;
   guint position = 0, removed = 0, added = 0;
+  gboolean tell = FALSE;
 
   /* Change everything first, then tell: handlers of any notification see
    * the counts and the list agree. Every worker passes here three times, so
@@ -391,12 +392,17 @@ tw_pool_track_in_context (TwPool        *self,
         tw_pool_update_counts (self, new_state, +1);
     }
 
+  /* A position costs a walk up the tree: only when someone is told. */
+  if (was_live != is_live)
+    tell = g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE);
+
   if (!was_live && is_live)
     {
       GSequenceIter *iter = g_sequence_append (self->live, g_object_ref (worker));
 
       _tw_worker_set_pool_iter (worker, iter);
-      position = g_sequence_iter_get_position (iter);
+      if (tell)
+        position = g_sequence_iter_get_position (iter);
       added = 1;
     }
   else if (was_live && !is_live)
@@ -405,17 +411,15 @@ tw_pool_track_in_context (TwPool        *self,
 
       if (iter != NULL)
         {
-          position = g_sequence_iter_get_position (iter);
+          if (tell)
+            position = g_sequence_iter_get_position (iter);
           _tw_worker_set_pool_iter (worker, NULL);
           g_sequence_remove (iter);
           removed = 1;
         }
     }
 
-  /* Nobody to tell is common (no task list shown): skip building the
-   * emission. */
-  if ((added || removed) &&
-      g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE))
+  if (tell && (added || removed))
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
   /* GLib 2.74 pays for a notification even with nobody listening. Match
    * the id alone: handlers of every detail ("notify::n-running") count. */
