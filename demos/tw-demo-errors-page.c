@@ -169,20 +169,6 @@ log_append (TwDemoErrorsPage *self,
 }
 
 static void
-script_return (TwDemoErrorsPage *self,
-               GError           *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->script_task);
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 on_started (TwWorker         *worker,
             TwDemoErrorsPage *self)
 {
@@ -239,7 +225,7 @@ on_banner_revealed (TwDemoErrorsPage *self)
   if (gtk_revealer_get_child_revealed (GTK_REVEALER (self->banner_revealer)))
     {
       g_signal_handlers_disconnect_by_func (self->banner_revealer, on_banner_revealed, self);
-      script_return (self, NULL);
+      tw_demo_script_return (&self->script_task, NULL);
     }
 }
 
@@ -256,14 +242,15 @@ on_finished (TwWorker         *worker,
         {
           /* Done once the banner has slid fully into view. */
           if (gtk_revealer_get_child_revealed (GTK_REVEALER (self->banner_revealer)))
-            script_return (self, NULL);
+            tw_demo_script_return (&self->script_task, NULL);
           else
             g_signal_connect_swapped (self->banner_revealer, "notify::child-revealed",
                                       G_CALLBACK (on_banner_revealed), self);
         }
       else
-        script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                          "the worker did not fail"));
+        tw_demo_script_return (&self->script_task,
+                               g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                            "the worker did not fail"));
     }
 }
 
@@ -333,15 +320,11 @@ tw_demo_errors_page_dispose (GObject *object)
 {
   TwDemoErrorsPage *self = TW_DEMO_ERRORS_PAGE (object);
 
-  if (self->worker != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->worker, self);
-      tw_worker_quit (self->worker);
-      g_clear_object (&self->worker);
-    }
+  tw_demo_drop_worker (&self->worker, self);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                      "the page was destroyed"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "the page was destroyed"));
 
   G_OBJECT_CLASS (tw_demo_errors_page_parent_class)->dispose (object);
 }

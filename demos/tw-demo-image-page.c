@@ -331,20 +331,6 @@ on_worker_notify (GObject    *object,
 }
 
 static void
-script_return (TwDemoImagePage *self,
-               GError          *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->script_task);
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 on_started (TwWorker        *worker,
             TwDemoImagePage *self)
 {
@@ -383,7 +369,7 @@ on_yielded (TwWorker        *worker,
   if (self->script_task != NULL && self->n_shown >= self->script_frames)
     {
       update_figures (self, RATE_KEEP);
-      script_return (self, NULL);
+      tw_demo_script_return (&self->script_task, NULL);
     }
 }
 
@@ -400,9 +386,10 @@ on_finished (TwWorker        *worker,
   update_figures (self, RATE_WHOLE_RUN);
 
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                      "the run ended after %u of %u frames",
-                                      self->n_shown, self->script_frames));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                        "the run ended after %u of %u frames",
+                                        self->n_shown, self->script_frames));
 }
 
 static void
@@ -473,16 +460,11 @@ tw_demo_image_page_dispose (GObject *object)
   TwDemoImagePage *self = TW_DEMO_IMAGE_PAGE (object);
 
   g_clear_handle_id (&self->figures_source, g_source_remove);
-  if (self->worker != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->worker, self);
-      tw_worker_quit (self->worker);
-      /* A running worker keeps itself alive until `finished`. */
-      g_clear_object (&self->worker);
-    }
+  tw_demo_drop_worker (&self->worker, self);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                      "the page was destroyed"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "the page was destroyed"));
 
   G_OBJECT_CLASS (tw_demo_image_page_parent_class)->dispose (object);
 }

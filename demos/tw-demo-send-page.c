@@ -136,20 +136,6 @@ set_input_enabled (TwDemoSendPage *self,
   gtk_widget_set_sensitive (self->send_button, enabled);
 }
 
-static void
-script_return (TwDemoSendPage *self,
-               GError         *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->script_task);
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 /* The script types its next number, as a user would. */
 static gboolean
 script_type_cb (gpointer user_data)
@@ -242,10 +228,11 @@ on_finished (TwWorker       *worker,
   if (self->script_task != NULL)
     {
       if (tw_worker_get_state (worker) == TW_WORKER_STATE_FINISHED)
-        script_return (self, NULL);
+        tw_demo_script_return (&self->script_task, NULL);
       else
-        script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                          "the multiplier ended without returning"));
+        tw_demo_script_return (&self->script_task,
+                               g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                            "the multiplier ended without returning"));
     }
 }
 
@@ -324,15 +311,11 @@ tw_demo_send_page_dispose (GObject *object)
 {
   TwDemoSendPage *self = TW_DEMO_SEND_PAGE (object);
 
-  if (self->worker != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->worker, self);
-      tw_worker_quit (self->worker);
-      g_clear_object (&self->worker);
-    }
+  tw_demo_drop_worker (&self->worker, self);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                      "the page was destroyed"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "the page was destroyed"));
 
   G_OBJECT_CLASS (tw_demo_send_page_parent_class)->dispose (object);
 }

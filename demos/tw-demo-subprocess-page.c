@@ -89,20 +89,6 @@ set_status (TwDemoSubprocessPage *self,
 }
 
 static void
-script_return (TwDemoSubprocessPage *self,
-               GError               *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->script_task);
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 update_controls (TwDemoSubprocessPage *self)
 {
   gboolean running = self->worker != NULL && tw_worker_get_is_running (self->worker);
@@ -198,7 +184,7 @@ on_paused (TwWorker             *worker,
   set_status (self, _("Paused: the process is stopped (SIGSTOP) and no line is read."),
               FALSE);
   if (self->script_task != NULL)
-    script_return (self, NULL);
+    tw_demo_script_return (&self->script_task, NULL);
 }
 
 static void
@@ -245,9 +231,10 @@ on_finished (TwWorker             *worker,
 {
   update_controls (self);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                      "the command ended after %" G_GUINT64_FORMAT " lines",
-                                      self->n_lines));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                        "the command ended after %" G_GUINT64_FORMAT " lines",
+                                        self->n_lines));
 }
 
 /* Shows the progress text only when the command gives one. */
@@ -292,7 +279,7 @@ on_run_clicked (TwDemoSubprocessPage *self)
       (worker = tw_subprocess_worker_new ((const char * const *) argv, &error)) == NULL)
     {
       set_status (self, error->message, TRUE);
-      script_return (self, g_steal_pointer (&error));
+      tw_demo_script_return (&self->script_task, g_steal_pointer (&error));
       return;
     }
 
@@ -398,8 +385,9 @@ tw_demo_subprocess_page_dispose (GObject *object)
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_object (&self->lines);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                      "the page was destroyed"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "the page was destroyed"));
 
   G_OBJECT_CLASS (tw_demo_subprocess_page_parent_class)->dispose (object);
 }

@@ -108,3 +108,31 @@ tw_demo_state_to_label (GBinding     *binding,
   g_value_set_string (to, tw_demo_state_to_string (g_value_get_enum (from)));
   return TRUE;
 }
+
+void
+tw_demo_script_return (GTask  **task,
+                       GError  *error)
+{
+  g_autoptr(GTask) pending = g_steal_pointer (task);
+
+  if (pending == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (error != NULL)
+    g_task_return_error (pending, error);
+  else
+    g_task_return_boolean (pending, TRUE);
+}
+
+void
+tw_demo_drop_worker (TwWorker **worker,
+                     gpointer   page)
+{
+  if (*worker == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (*worker, page);
+  tw_worker_quit (*worker);
+  g_clear_object (worker);
+}

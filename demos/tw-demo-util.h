@@ -41,4 +41,16 @@ gboolean    tw_demo_state_to_label  (GBinding     *binding,
                                      GValue       *to,
                                      gpointer      user_data);
 
+/* Completes a page's pending script (the --screenshot driver) with @error
+ * (taken), or with success when @error is NULL; does nothing if none is
+ * pending. */
+void        tw_demo_script_return   (GTask     **task,
+                                     GError     *error);
+
+/* Lets go of a page's worker: disconnects the page's handlers, asks the
+ * worker to quit (a running worker keeps itself alive until `finished`)
+ * and clears *@worker. */
+void        tw_demo_drop_worker     (TwWorker  **worker,
+                                     gpointer    page);
+
 G_END_DECLS

@@ -227,20 +227,6 @@ find_cancel_button (GtkWidget *widget,
 /* The page (main thread)                                                   */
 
 static void
-script_return (TwDemoWorkersPage *self,
-               GError            *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->script_task);
-
-  if (task == NULL)
-    return;
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 update_summary (TwDemoWorkersPage *self)
 {
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->pool));
@@ -299,15 +285,17 @@ on_job_finished (TwWorker          *worker,
     {
       g_clear_object (&self->script_victim);
       if (tw_worker_get_state (worker) == TW_WORKER_STATE_ABORTED)
-        script_return (self, NULL);
+        tw_demo_script_return (&self->script_task, NULL);
       else
-        script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                          "the cancelled job ended in state %d",
-                                          tw_worker_get_state (worker)));
+        tw_demo_script_return (&self->script_task,
+                               g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                            "the cancelled job ended in state %d",
+                                            tw_worker_get_state (worker)));
     }
   else if (self->jobs->len == 0)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
-                                      "the jobs ended before the list showed them"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                        "the jobs ended before the list showed them"));
 }
 
 static void
@@ -384,8 +372,9 @@ tw_demo_workers_page_dispose (GObject *object)
   g_clear_object (&self->pool);
   g_clear_object (&self->script_victim);
   if (self->script_task != NULL)
-    script_return (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                      "the page was destroyed"));
+    tw_demo_script_return (&self->script_task,
+                           g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                        "the page was destroyed"));
 
   G_OBJECT_CLASS (tw_demo_workers_page_parent_class)->dispose (object);
 }
