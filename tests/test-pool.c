@@ -8,28 +8,6 @@
 
 #include <string.h>
 
-static void
-return_42 (TwWorker *worker,
-           gpointer  user_data)
-{
-  tw_worker_return_int (worker, 42);
-}
-
-static void
-loop_until_quit (TwWorker *worker,
-                 gpointer  user_data)
-{
-  while (tw_worker_checkpoint (worker))
-    tw_worker_sleep (worker, 1);
-}
-
-static void
-wait_for_gate (TwWorker *worker,
-               gpointer  user_data)
-{
-  tw_gate_wait (user_data);
-}
-
 static gboolean
 count_forever (TwWorker     *worker,
                const GValue *sent,
@@ -185,7 +163,7 @@ test_raising_max_threads_starts_waiting_runs (void)
   tw_pool_set_max_threads (pool, 1);
   for (guint i = 0; i < 3; i++)
     {
-      workers[i] = new_worker_on (pool, wait_for_gate, &gate);
+      workers[i] = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
       tw_worker_start (workers[i]);
     }
   TW_TEST_WAIT_UNTIL (tw_worker_get_state (workers[0]) == TW_WORKER_STATE_RUNNING);
@@ -346,7 +324,7 @@ test_idle_threads_exit_after_idle_timeout (void)
   tw_pool_set_idle_timeout (pool, 20);
   for (guint i = 0; i < 2; i++)
     {
-      workers[i] = new_worker_on (pool, wait_for_gate, &gate);
+      workers[i] = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
       tw_worker_start (workers[i]);
     }
   TW_TEST_WAIT_UNTIL (tw_pool_get_n_running (pool) == 2);
@@ -369,7 +347,7 @@ static void
 test_release_threads_ends_idle_threads (void)
 {
   g_autoptr(TwPool) pool = tw_pool_new ();
-  g_autoptr(TwWorker) worker = new_worker_on (pool, return_42, NULL);
+  g_autoptr(TwWorker) worker = new_worker_on (pool, tw_test_work_return_42, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_start (worker);
@@ -393,7 +371,7 @@ test_paused_worker_releases_its_slot (void)
   g_autoptr(TwPool) pool = tw_pool_new ();
   gint64 i = 0;
   g_autoptr(TwWorker) paused = tw_generator_worker_new (count_forever, &i, NULL);
-  g_autoptr(TwWorker) other = new_worker_on (pool, return_42, NULL);
+  g_autoptr(TwWorker) other = new_worker_on (pool, tw_test_work_return_42, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (other);
 
   tw_pool_set_max_threads (pool, 1);
@@ -419,12 +397,12 @@ test_resume_over_the_limit_delays_new_runs (void)
   gint64 i = 0;
   g_autoptr(TwWorker) paused = tw_generator_worker_new (count_forever, &i, NULL);
   g_autoptr(TwWorker) blocker = NULL;
-  g_autoptr(TwWorker) waiting = new_worker_on (pool, return_42, NULL);
+  g_autoptr(TwWorker) waiting = new_worker_on (pool, tw_test_work_return_42, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (waiting);
   TwGate gate;
 
   tw_gate_init (&gate);
-  blocker = new_worker_on (pool, wait_for_gate, &gate);
+  blocker = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
   tw_pool_set_max_threads (pool, 1);
   tw_worker_set_pool (paused, pool);
 
@@ -499,8 +477,8 @@ test_list_model_tracks_live_workers (void)
   TwGate gate;
 
   tw_gate_init (&gate);
-  first = new_worker_on (pool, wait_for_gate, &gate);
-  second = new_worker_on (pool, wait_for_gate, &gate);
+  first = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
+  second = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
   tw_pool_set_max_threads (pool, 1);
   g_signal_connect (pool, "items-changed", G_CALLBACK (on_items_changed), &watch);
   g_signal_connect (pool, "notify", G_CALLBACK (on_pool_notify), &watch);
@@ -549,7 +527,7 @@ run_on_own_context (gpointer user_data)
   g_autoptr(TwRecorder) rec = NULL;
 
   g_main_context_push_thread_default (context);
-  worker = new_worker_on (data->pool, wait_for_gate, &data->gate);
+  worker = new_worker_on (data->pool, tw_test_work_wait_for_gate, &data->gate);
   rec = tw_recorder_new (worker);
   tw_worker_start (worker);
   TW_TEST_WAIT_UNTIL (tw_worker_get_state (worker) == TW_WORKER_STATE_RUNNING);
@@ -603,7 +581,7 @@ test_quit_all_and_await (void)
   tw_pool_set_max_threads (pool, 3);   /* three run, three wait */
   for (guint i = 0; i < N_WORKERS; i++)
     {
-      workers[i] = new_worker_on (pool, loop_until_quit, NULL);
+      workers[i] = new_worker_on (pool, tw_test_work_loop_until_quit, NULL);
       recs[i] = tw_recorder_new (workers[i]);
       tw_worker_start (workers[i]);
     }
@@ -656,7 +634,7 @@ test_await_names_a_stuck_worker (void)
   /* Blocks without a checkpoint: quit cannot stop it. */
   stuck = new_worker_on (pool, enter_then_wait_for_gate, &parked);
   tw_worker_set_name (stuck, "stuck-decoder");
-  polite = new_worker_on (pool, loop_until_quit, NULL);
+  polite = new_worker_on (pool, tw_test_work_loop_until_quit, NULL);
   tw_worker_set_name (polite, "polite-loader");
   tw_worker_start (stuck);
   tw_worker_start (polite);
@@ -704,7 +682,7 @@ on_activate (GApplication *app,
   g_signal_connect (data->pool, "notify::n-running", G_CALLBACK (quit_when_all_run), app);
   for (guint i = 0; i < 3; i++)
     {
-      data->workers[i] = new_worker_on (data->pool, loop_until_quit, NULL);
+      data->workers[i] = new_worker_on (data->pool, tw_test_work_loop_until_quit, NULL);
       data->recs[i] = tw_recorder_new (data->workers[i]);
       tw_worker_start (data->workers[i]);
     }

@@ -16,22 +16,6 @@
 /* ------------------------------------------------------------------------ */
 /* Work used by several tests                                               */
 
-static void
-return_42 (TwWorker *worker,
-           gpointer  user_data)
-{
-  tw_worker_return_int (worker, 42);
-}
-
-/* Runs until quit, reaching a checkpoint every millisecond. */
-static void
-loop_until_quit (TwWorker *worker,
-                 gpointer  user_data)
-{
-  while (tw_worker_checkpoint (worker))
-    tw_worker_sleep (worker, 1);
-}
-
 /* Yields 0, 1, 2, ... one per step until quit. */
 static gboolean
 count_forever (TwWorker     *worker,
@@ -69,7 +53,7 @@ count_char (const char *s,
 static void
 test_function_returns_value (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_start (worker);
@@ -279,7 +263,7 @@ test_generator_error_ends_the_run (void)
 static void
 test_start_again_from_finished_handler (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   g_signal_connect (worker, "finished", G_CALLBACK (tw_worker_start), NULL);
@@ -297,7 +281,7 @@ test_start_again_from_finished_handler (void)
 static void
 test_quit_while_running_aborts (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (loop_until_quit, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_loop_until_quit, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_start (worker);
@@ -315,7 +299,7 @@ static void
 return_after_quit (TwWorker *worker,
                    gpointer  user_data)
 {
-  loop_until_quit (worker, NULL);
+  tw_test_work_loop_until_quit (worker, NULL);
   tw_worker_return_int (worker, 7);
 }
 
@@ -348,7 +332,7 @@ static void
 test_quit_while_returned_is_queued_aborts (void)
 {
   g_autoptr(TwPool) pool = new_pool_with_one_thread ();
-  g_autoptr(TwWorker) first = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) first = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwWorker) second = NULL;
   g_autoptr(TwRecorder) rec = tw_recorder_new (first);
   TwGate second_running;
@@ -402,13 +386,6 @@ test_quit_while_paused_aborts (void)
 }
 
 static void
-wait_for_gate (TwWorker *worker,
-               gpointer  user_data)
-{
-  tw_gate_wait (user_data);
-}
-
-static void
 count_calls (TwWorker *worker,
              gpointer  user_data)
 {
@@ -426,7 +403,7 @@ test_quit_while_waiting_never_calls_work (void)
   int calls = 0;
 
   tw_gate_init (&gate);
-  blocker = tw_function_worker_new (wait_for_gate, &gate, NULL);
+  blocker = tw_function_worker_new (tw_test_work_wait_for_gate, &gate, NULL);
   waiting = tw_function_worker_new (count_calls, &calls, NULL);
   rec = tw_recorder_new (waiting);
   tw_worker_set_pool (blocker, pool);
@@ -450,7 +427,7 @@ test_quit_while_waiting_never_calls_work (void)
 static void
 test_quit_idle_worker_is_noop (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_quit (worker);
@@ -469,7 +446,7 @@ test_quit_idle_worker_is_noop (void)
 static void
 test_quit_finished_worker_is_noop (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_start (worker);
@@ -712,7 +689,7 @@ test_pause_while_waiting_pauses_at_start (void)
   TwGate gate;
 
   tw_gate_init (&gate);
-  blocker = tw_function_worker_new (wait_for_gate, &gate, NULL);
+  blocker = tw_function_worker_new (tw_test_work_wait_for_gate, &gate, NULL);
   worker = tw_generator_worker_new (count_steps_forever, &c, NULL);
   rec = tw_recorder_new (worker);
   tw_worker_set_pool (blocker, pool);
@@ -826,7 +803,7 @@ test_send_each_value_to_one_later_step_in_order (void)
 static void
 test_send_to_function_worker_is_not_supported (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (loop_until_quit, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_loop_until_quit, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   g_autoptr(GError) error = NULL;
   g_auto(GValue) v = G_VALUE_INIT;
@@ -1082,7 +1059,7 @@ yield_pointers_until_quit (TwWorker *worker,
     {
       tw_worker_yield_pointer (worker, &owned[i], owned_destroy);
       if (i == 0)
-        loop_until_quit (worker, NULL);
+        tw_test_work_loop_until_quit (worker, NULL);
     }
   tw_worker_return_pointer (worker, &owned[8], owned_destroy);
 }
@@ -1189,7 +1166,7 @@ test_state_properties_notify_on_owner_thread (void)
 static void
 test_state_of_a_returning_run (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   g_autoptr(GString) expected = g_string_new (NULL);
   Notifies n = { g_thread_self (), g_string_new (NULL), 0, 0, 0 };
@@ -1267,7 +1244,7 @@ on_finished_check_alive (TwWorker *worker,
 static void
 test_unref_while_running_finalizes_after_finished (void)
 {
-  TwWorker *worker = tw_function_worker_new (loop_until_quit, NULL, NULL);
+  TwWorker *worker = tw_function_worker_new (tw_test_work_loop_until_quit, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   gboolean finalized = FALSE;
 
@@ -1287,7 +1264,7 @@ test_unref_while_running_finalizes_after_finished (void)
 static void
 test_unref_while_running_delivers_the_result (void)
 {
-  TwWorker *worker = tw_function_worker_new (return_42, NULL, NULL);
+  TwWorker *worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   gboolean finalized = FALSE;
 
@@ -1468,7 +1445,7 @@ test_null_callback_is_critical (void)
 static void
 test_start_while_running_is_critical (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (loop_until_quit, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_loop_until_quit, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
 
   tw_worker_start (worker);
@@ -1494,7 +1471,7 @@ test_start_while_running_is_critical (void)
 static void
 test_worker_thread_api_from_owner_is_critical (void)
 {
-  g_autoptr(TwWorker) worker = tw_function_worker_new (return_42, NULL, NULL);
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   g_auto(GValue) v = G_VALUE_INIT;
   Owned owned = { 0, 0 };

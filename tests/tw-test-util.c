@@ -246,3 +246,25 @@ tw_test_iterate_ticks (guint n)
   g_source_destroy (timer);
   g_source_unref (timer);
 }
+
+void
+tw_test_work_return_42 (TwWorker *worker,
+                        gpointer  user_data)
+{
+  tw_worker_return_int (worker, 42);
+}
+
+void
+tw_test_work_loop_until_quit (TwWorker *worker,
+                              gpointer  user_data)
+{
+  while (tw_worker_checkpoint (worker))
+    tw_worker_sleep (worker, 1);
+}
+
+void
+tw_test_work_wait_for_gate (TwWorker *worker,
+                            gpointer  user_data)
+{
+  tw_gate_wait (user_data);
+}

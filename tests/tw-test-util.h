@@ -56,6 +56,16 @@ gint64      tw_recorder_int   (TwRecorder *self,
 void        tw_recorder_wait_finished (TwRecorder *self,
                                        guint       n);
 
+/* Work shared by the tests (TwWorkFunc). Returns 42. */
+void        tw_test_work_return_42       (TwWorker   *worker,
+                                          gpointer    user_data);
+/* Runs until quit, reaching a checkpoint every millisecond. */
+void        tw_test_work_loop_until_quit (TwWorker   *worker,
+                                          gpointer    user_data);
+/* Blocks until the TwGate given as @user_data is opened. */
+void        tw_test_work_wait_for_gate   (TwWorker   *worker,
+                                          gpointer    user_data);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TwRecorder, tw_recorder_free)
 
 /* Asserts that @log (a recorder's) is one complete run: `S` first, then only
