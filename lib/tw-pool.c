@@ -421,8 +421,9 @@ tw_pool_track_in_context (TwPool        *self,
 
   if (tell && (added || removed))
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-  /* GLib 2.74 pays for a notification even with nobody listening. Match
-   * the id alone: handlers of every detail ("notify::n-running") count. */
+  /* With nobody listening, one handler lookup costs less than up to three
+   * notifications (measured with callgrind). Match the id alone: handlers
+   * of every detail ("notify::n-running") count. */
   if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
                              NULL, NULL, NULL) == 0)
     return;
@@ -461,7 +462,6 @@ _tw_pool_track (TwPool        *self,
                 TwWorkerState  new_state)
 {
   TrackCall *call;
-  GSource *source;
   gboolean was_live = is_live_state (old_state);
   gboolean is_live = is_live_state (new_state);
 
@@ -484,15 +484,8 @@ _tw_pool_track (TwPool        *self,
   call->worker = g_object_ref (worker);
   call->old_state = old_state;
   call->new_state = new_state;
-  /* Not g_main_context_invoke(), which calls at once on any thread that can
-   * acquire the pool's context when it is that thread's thread-default:
-   * the model must change where the pool's context is iterated. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_name (source, "[threadworker] pool track");
-  g_source_set_callback (source, track_call_cb, call, track_call_free);
-  g_source_attach (source, self->context);
-  g_source_unref (source);
+  _tw_context_post (self->context, "[threadworker] pool track", track_call_cb, call,
+                    track_call_free);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -149,6 +149,12 @@ void     _tw_pool_track            (TwPool       *self,
                                     TwWorkerState old_state,
                                     TwWorkerState new_state);
 
+void     _tw_context_post          (GMainContext *context,
+                                    const char   *name,
+                                    GSourceFunc   func,
+                                    gpointer      data,
+                                    GDestroyNotify notify);
+
 void     _tw_i18n_init             (void);
 
 G_END_DECLS

@@ -1271,6 +1271,27 @@ tw_worker_init (TwWorker *self)
   priv->value = (TwValue) TW_VALUE_INIT;
 }
 
+/* Calls @func (then @notify) from @context, wherever that context is
+ * iterated; any thread. Not g_main_context_invoke(): on a thread whose
+ * thread-default context is @context and that can acquire it (any plain
+ * thread, when @context is the global default one) it calls at once, on the
+ * wrong thread. A source always runs where the context is iterated. */
+void
+_tw_context_post (GMainContext   *context,
+                  const char     *name,
+                  GSourceFunc     func,
+                  gpointer        data,
+                  GDestroyNotify  notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_name (source, name);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 typedef struct
 {
   GDestroyNotify destroy;
@@ -1296,7 +1317,6 @@ _tw_worker_invoke_destroy (TwWorker       *self,
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   DestroyCall *call;
-  GSource *source;
 
   if (destroy == NULL)
     return;
@@ -1309,16 +1329,7 @@ _tw_worker_invoke_destroy (TwWorker       *self,
   call = g_new (DestroyCall, 1);
   call->destroy = destroy;
   call->data = data;
-  /* Not g_main_context_invoke(): on a thread whose thread-default context
-   * is the owner context and can acquire it (any plain thread, when the
-   * owner context is the global default one) it calls at once, on that
-   * thread. A source always runs where the owner context is iterated. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_name (source, "[threadworker] destroy notify");
-  g_source_set_callback (source, destroy_call_cb, call, NULL);
-  g_source_attach (source, priv->context);
-  g_source_unref (source);
+  _tw_context_post (priv->context, "[threadworker] destroy notify", destroy_call_cb, call, NULL);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1686,17 +1697,12 @@ run_task_cancelled_cb (GCancellable *cancellable,
                        gpointer      user_data)
 {
   GTask *task = user_data;
-  GSource *source;
 
   /* The cancellable may be cancelled from any thread, and the task must not
    * complete (and disconnect) from inside this handler: always defer to the
    * owner context. */
-  source = g_idle_source_new ();
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_name (source, "[threadworker] run_async cancelled");
-  g_source_set_callback (source, run_task_cancel_in_owner, g_object_ref (task), g_object_unref);
-  g_source_attach (source, g_task_get_context (task));
-  g_source_unref (source);
+  _tw_context_post (g_task_get_context (task), "[threadworker] run_async cancelled",
+                    run_task_cancel_in_owner, g_object_ref (task), g_object_unref);
 }
 
 /**
