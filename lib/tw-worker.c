@@ -1986,8 +1986,16 @@ tw_worker_set_name (TwWorker   *self,
   g_return_if_fail (TW_IS_WORKER (self));
 
   priv = tw_worker_get_instance_private (self);
+  /* NULL goes back to the default, derived on the next read. */
   if (name == NULL)
-    name = G_OBJECT_TYPE_NAME (self);
+    {
+      if (priv->name != NULL)
+        {
+          g_clear_pointer (&priv->name, g_free);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+        }
+      return;
+    }
   if (set_str (&priv->name, name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
 }

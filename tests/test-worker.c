@@ -1505,6 +1505,42 @@ test_worker_thread_api_from_owner_is_critical (void)
   g_assert_cmpstr (rec->log->str, ==, "SRF");
 }
 
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *n_notified)
+{
+  (*n_notified)++;
+}
+
+static void
+test_name_defaults_and_null_restores_the_default (void)
+{
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
+  g_autofree char *default_name = g_strdup (tw_worker_get_name (worker));
+  guint n_notified = 0;
+
+  /* The type name and a number, distinct per worker. */
+  g_assert_true (g_str_has_prefix (default_name, "TwFunctionWorker-"));
+  {
+    g_autoptr(TwWorker) other = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
+
+    g_assert_cmpstr (tw_worker_get_name (other), !=, default_name);
+  }
+
+  g_signal_connect (worker, "notify::name", G_CALLBACK (count_notify), &n_notified);
+  tw_worker_set_name (worker, "thumbnailer");
+  g_assert_cmpstr (tw_worker_get_name (worker), ==, "thumbnailer");
+  g_assert_cmpuint (n_notified, ==, 1);
+
+  tw_worker_set_name (worker, "thumbnailer");
+  g_assert_cmpuint (n_notified, ==, 1);
+
+  tw_worker_set_name (worker, NULL);
+  g_assert_cmpstr (tw_worker_get_name (worker), ==, default_name);
+  g_assert_cmpuint (n_notified, ==, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1512,6 +1548,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Tw/Worker/function-returns-value", test_function_returns_value);
+  g_test_add_func ("/Tw/Worker/name-defaults-and-null-restores-the-default",
+                   test_name_defaults_and_null_restores_the_default);
   g_test_add_func ("/Tw/Worker/generator-10000-yields-in-order", test_generator_10000_yields_in_order);
   g_test_add_func ("/Tw/Worker/started-first-then-yields-and-warnings-in-order",
                    test_started_first_then_yields_warnings_in_order);
