@@ -20,6 +20,54 @@ import time
 KEEP = []
 
 
+def run_workload(thread_worker, run_in_loop, n_yields, n_jobs):
+    """The workload, written once against the superqt/napari API that both
+    libraries provide, so the very same code measures both. run_in_loop(kick)
+    runs kick(done) inside the library's running main loop and returns the
+    seconds until done() was called."""
+
+    @thread_worker
+    def count(n):
+        for i in range(n):
+            yield i
+
+    @thread_worker
+    def square(x):
+        return x * x
+
+    # Yields: one generator, a Python handler per value.
+    got = []
+
+    def kick_yields(done):
+        worker = count(n_yields)
+        KEEP.append(worker)
+        worker.yielded.connect(got.append)
+        worker.finished.connect(lambda *args: done())
+        worker.start()
+
+    yields_s = run_in_loop(kick_yields)
+    assert got == list(range(n_yields)), "values lost or reordered"
+
+    # Function workers: all started at once.
+    results = []
+
+    def kick_jobs(done):
+        def on_returned(value):
+            results.append(value)
+            if len(results) == n_jobs:
+                done()
+
+        for i in range(n_jobs):
+            worker = square(i)
+            KEEP.append(worker)
+            worker.returned.connect(on_returned)
+            worker.start()
+
+    jobs_s = run_in_loop(kick_jobs)
+    assert sorted(results) == [i * i for i in range(n_jobs)], "results lost"
+    return yields_s, jobs_s
+
+
 def measure_threadworker(n_yields, n_jobs):
     try:
         import gi
@@ -45,45 +93,8 @@ def measure_threadworker(n_yields, n_jobs):
         loop.run()
         return times["end"] - times["start"]
 
-    @Tw.thread_worker
-    def count(n):
-        for i in range(n):
-            yield i
+    yields_s, jobs_s = run_workload(Tw.thread_worker, run_in_loop, n_yields, n_jobs)
 
-    @Tw.thread_worker
-    def square(x):
-        return x * x
-
-    # Yields: one generator, a Python handler per value.
-    got = []
-
-    def kick_yields(done):
-        worker = count(n_yields)
-        KEEP.append(worker)
-        worker.yielded.connect(got.append)
-        worker.finished.connect(lambda *a: done())
-        worker.start()
-
-    yields_s = run_in_loop(kick_yields)
-    assert got == list(range(n_yields)), "values lost or reordered"
-
-    # Function workers: all started at once.
-    results = []
-
-    def kick_jobs(done):
-        def on_returned(value):
-            results.append(value)
-            if len(results) == n_jobs:
-                done()
-
-        for i in range(n_jobs):
-            worker = square(i)
-            KEEP.append(worker)
-            worker.returned.connect(on_returned)
-            worker.start()
-
-    jobs_s = run_in_loop(kick_jobs)
-    assert sorted(results) == [i * i for i in range(n_jobs)], "results lost"
     # Not timed: let every run end (finished comes after returned) before
     # the process exits.
     context = GLib.MainContext.default()
@@ -116,43 +127,8 @@ def measure_superqt(n_yields, n_jobs):
         app.exec_()
         return times["end"] - times["start"]
 
-    @thread_worker
-    def count(n):
-        for i in range(n):
-            yield i
+    yields_s, jobs_s = run_workload(thread_worker, run_in_loop, n_yields, n_jobs)
 
-    @thread_worker
-    def square(x):
-        return x * x
-
-    got = []
-
-    def kick_yields(done):
-        worker = count(n_yields)
-        KEEP.append(worker)
-        worker.yielded.connect(got.append)
-        worker.finished.connect(done)
-        worker.start()
-
-    yields_s = run_in_loop(kick_yields)
-    assert got == list(range(n_yields)), "values lost or reordered"
-
-    results = []
-
-    def kick_jobs(done):
-        def on_returned(value):
-            results.append(value)
-            if len(results) == n_jobs:
-                done()
-
-        for i in range(n_jobs):
-            worker = square(i)
-            KEEP.append(worker)
-            worker.returned.connect(on_returned)
-            worker.start()
-
-    jobs_s = run_in_loop(kick_jobs)
-    assert sorted(results) == [i * i for i in range(n_jobs)], "results lost"
     # Not timed: let every run end (finished comes after returned) before
     # the process exits, or PyQt aborts in a worker thread emitting it.
     QThreadPool.globalInstance().waitForDone()
