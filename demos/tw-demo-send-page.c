@@ -114,18 +114,6 @@ multiplier_step (TwWorker     *worker,
 /* ------------------------------------------------------------------------ */
 /* The page (main thread)                                                   */
 
-static void
-set_status (TwDemoSendPage *self,
-            const char     *text,
-            gboolean        is_error)
-{
-  gtk_label_set_text (GTK_LABEL (self->status_label), text);
-  if (is_error)
-    gtk_widget_add_css_class (self->status_label, "error");
-  else
-    gtk_widget_remove_css_class (self->status_label, "error");
-}
-
 /* While the worker multiplies, the entry stays sensitive (it may have the
  * focus) but read-only. */
 static void
@@ -158,7 +146,7 @@ on_started (TwWorker       *worker,
   g_string_truncate (self->history, 0);
   gtk_label_set_text (GTK_LABEL (self->history_label), "");
   gtk_label_set_text (GTK_LABEL (self->result_label), "…");
-  set_status (self, _("Multiplying…"), FALSE);
+  tw_demo_set_status (self->status_label, _("Multiplying…"), FALSE);
   gtk_widget_set_sensitive (self->start_button, FALSE);
   gtk_widget_set_sensitive (self->entry, TRUE);
 }
@@ -184,7 +172,9 @@ on_yielded (TwWorker       *worker,
   set_input_enabled (self, TRUE);
   gtk_widget_grab_focus (self->entry);
   gtk_editable_select_region (GTK_EDITABLE (self->entry), 0, -1);
-  set_status (self, _("The worker is paused, waiting for your number."), FALSE);
+  tw_demo_set_status (self->status_label,
+                      _("The worker is paused, waiting for your number."),
+                      FALSE);
 
   if (self->script_task != NULL)
     g_idle_add (script_type_cb, g_object_ref (self));
@@ -204,7 +194,9 @@ on_returned (TwWorker       *worker,
     g_string_append (self->history, " → ");
   g_string_append (self->history, "0");
   gtk_label_set_text (GTK_LABEL (self->history_label), self->history->str);
-  set_status (self, _("The product reached 0 and the worker returned."), FALSE);
+  tw_demo_set_status (self->status_label,
+                      _("The product reached 0 and the worker returned."),
+                      FALSE);
 }
 
 static void
@@ -212,7 +204,7 @@ on_aborted (TwWorker       *worker,
             TwDemoSendPage *self)
 {
   set_input_enabled (self, FALSE);
-  set_status (self, _("Stopped."), FALSE);
+  tw_demo_set_status (self->status_label, _("Stopped."), FALSE);
 }
 
 static void
@@ -254,7 +246,7 @@ on_send (TwDemoSendPage *self)
     {
       g_autofree char *message = g_strdup_printf (_("“%s” is not a number."), text);
 
-      set_status (self, message, TRUE);
+      tw_demo_set_status (self->status_label, message, TRUE);
       return;
     }
 
@@ -262,13 +254,13 @@ on_send (TwDemoSendPage *self)
   g_value_set_double (&value, number);
   if (!tw_worker_send (self->worker, &value, &error))
     {
-      set_status (self, error->message, TRUE);
+      tw_demo_set_status (self->status_label, error->message, TRUE);
       return;
     }
   tw_worker_resume (self->worker);
 
   set_input_enabled (self, FALSE);
-  set_status (self, _("Multiplying…"), FALSE);
+  tw_demo_set_status (self->status_label, _("Multiplying…"), FALSE);
 }
 
 static void

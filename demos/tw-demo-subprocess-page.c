@@ -77,18 +77,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TwDemoSubprocessPage, tw_demo_subprocess_page, GT
                                                       tw_demo_subprocess_page_page_iface_init))
 
 static void
-set_status (TwDemoSubprocessPage *self,
-            const char           *text,
-            gboolean              is_error)
-{
-  gtk_label_set_text (GTK_LABEL (self->status_label), text);
-  if (is_error)
-    gtk_widget_add_css_class (self->status_label, "error");
-  else
-    gtk_widget_remove_css_class (self->status_label, "error");
-}
-
-static void
 update_controls (TwDemoSubprocessPage *self)
 {
   gboolean running = self->worker != NULL && tw_worker_get_is_running (self->worker);
@@ -163,7 +151,7 @@ static void
 on_started (TwWorker             *worker,
             TwDemoSubprocessPage *self)
 {
-  set_status (self, _("Running."), FALSE);
+  tw_demo_set_status (self->status_label, _("Running."), FALSE);
 }
 
 static void
@@ -181,8 +169,9 @@ static void
 on_paused (TwWorker             *worker,
            TwDemoSubprocessPage *self)
 {
-  set_status (self, _("Paused: the process is stopped (SIGSTOP) and no line is read."),
-              FALSE);
+  tw_demo_set_status (self->status_label,
+                      _("Paused: the process is stopped (SIGSTOP) and no line is read."),
+                      FALSE);
   if (self->script_task != NULL)
     tw_demo_script_return (&self->script_task, NULL);
 }
@@ -191,7 +180,7 @@ static void
 on_resumed (TwWorker             *worker,
             TwDemoSubprocessPage *self)
 {
-  set_status (self, _("Running."), FALSE);
+  tw_demo_set_status (self->status_label, _("Running."), FALSE);
 }
 
 static void
@@ -199,7 +188,7 @@ on_returned (TwWorker             *worker,
              const GValue         *value,
              TwDemoSubprocessPage *self)
 {
-  set_status (self, _("The command finished successfully."), FALSE);
+  tw_demo_set_status (self->status_label, _("The command finished successfully."), FALSE);
 }
 
 static void
@@ -207,7 +196,7 @@ on_errored (TwWorker             *worker,
             const GError         *error,
             TwDemoSubprocessPage *self)
 {
-  set_status (self, error->message, TRUE);
+  tw_demo_set_status (self->status_label, error->message, TRUE);
 }
 
 static void
@@ -215,14 +204,14 @@ on_warned (TwWorker             *worker,
            const char           *message,
            TwDemoSubprocessPage *self)
 {
-  set_status (self, message, TRUE);
+  tw_demo_set_status (self->status_label, message, TRUE);
 }
 
 static void
 on_aborted (TwWorker             *worker,
             TwDemoSubprocessPage *self)
 {
-  set_status (self, _("Stopped: the process was terminated."), FALSE);
+  tw_demo_set_status (self->status_label, _("Stopped: the process was terminated."), FALSE);
 }
 
 static void
@@ -278,7 +267,7 @@ on_run_clicked (TwDemoSubprocessPage *self)
   if (!g_shell_parse_argv (command, NULL, &argv, &error) ||
       (worker = tw_subprocess_worker_new ((const char * const *) argv, &error)) == NULL)
     {
-      set_status (self, error->message, TRUE);
+      tw_demo_set_status (self->status_label, error->message, TRUE);
       tw_demo_script_return (&self->script_task, g_steal_pointer (&error));
       return;
     }

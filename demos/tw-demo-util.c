@@ -136,3 +136,15 @@ tw_demo_drop_worker (TwWorker **worker,
   tw_worker_quit (*worker);
   g_clear_object (worker);
 }
+
+void
+tw_demo_set_status (GtkWidget  *label,
+                    const char *text,
+                    gboolean    is_error)
+{
+  gtk_label_set_text (GTK_LABEL (label), text);
+  if (is_error)
+    gtk_widget_add_css_class (label, "error");
+  else
+    gtk_widget_remove_css_class (label, "error");
+}

@@ -41,6 +41,11 @@ gboolean    tw_demo_state_to_label  (GBinding     *binding,
                                      GValue       *to,
                                      gpointer      user_data);
 
+/* Shows @text in a page's status label, styled as an error or not. */
+void        tw_demo_set_status      (GtkWidget  *label,
+                                     const char *text,
+                                     gboolean    is_error);
+
 /* Completes a page's pending script (the --screenshot driver) with @error
  * (taken), or with success when @error is NULL; does nothing if none is
  * pending. */
