@@ -79,6 +79,13 @@ typedef struct
   TwRun         *run;           /* the live run (started, not finished) */
   GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
   GList         *pending_tasks; /* run_async calls waiting for a restart */
+
+  /* The delivery gate (tw_worker_set_delivery_gate()), owner thread only:
+   * events held back until the gate's owner calls deliver_held(). */
+  TwDeliveryReadyFunc gate_ready;
+  gpointer       gate_data;
+  GDestroyNotify gate_destroy;
+  GQueue         held;          /* TwEvent*, in dispatch order */
 } TwWorkerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TwWorker, tw_worker, G_TYPE_OBJECT)
@@ -588,6 +595,23 @@ static gboolean
 progress_timeout_cb (gpointer data)
 {
   TwRun *run = data;
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
+
+  /* Gated: the progress is shown when the gate delivers (at the next frame),
+   * so only tell the gate's owner that there is something to show. */
+  if (priv->gate_ready != NULL)
+    {
+      gboolean changed;
+
+      g_mutex_lock (&run->lock);
+      changed = run->progress_changed;
+      g_mutex_unlock (&run->lock);
+      if (changed)
+        {
+          priv->gate_ready (run->worker, priv->gate_data);
+          return G_SOURCE_CONTINUE;
+        }
+    }
 
   /* Nothing new in the last interval: the next update is pushed at once. */
   if (!tw_run_flush_progress (run))
@@ -735,8 +759,9 @@ tw_run_dispatch_done (TwRun *run)
   tw_run_free (run);
 }
 
-void
-_tw_event_dispatch (TwEvent *event)
+/* Owner thread: emits what @event reports, now. Frees it. */
+static void
+tw_event_dispatch_now (TwEvent *event)
 {
   TwRun *run = event->run;
   TwWorker *self = run->worker;
@@ -840,6 +865,149 @@ _tw_event_dispatch (TwEvent *event)
   g_object_unref (self);
 }
 
+/* Whether the gate holds @event back: values and progress always do, and
+ * once something is held everything after it does too, so that the run's
+ * order (and `finished` after the last value) is kept. */
+static gboolean
+tw_event_is_held (TwWorkerPrivate *priv,
+                  TwEvent         *event)
+{
+  if (priv->gate_ready == NULL)
+    return FALSE;
+  if (priv->held.length > 0)
+    return TRUE;
+  return event->kind == TW_EVENT_YIELDED ||
+         event->kind == TW_EVENT_LATEST ||
+         event->kind == TW_EVENT_PROGRESS;
+}
+
+void
+_tw_event_dispatch (TwEvent *event)
+{
+  TwWorker *self = event->run->worker;
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (G_LIKELY (!tw_event_is_held (priv, event)))
+    {
+      tw_event_dispatch_now (event);
+      return;
+    }
+
+  /* The held event keeps its run, and the run keeps the worker. */
+  g_queue_push_tail_link (&priv->held, &event->link);
+  if (priv->held.length == 1)
+    priv->gate_ready (self, priv->gate_data);
+}
+
+/**
+ * tw_worker_deliver_held:
+ * @self: a worker
+ * @budget_usec: how long delivery may take, in microseconds; 0 delivers one
+ *   event, `G_MAXINT64` everything held
+ *
+ * Delivers the events that the delivery gate of @self holds (see
+ * [method@Tw.Worker.set_delivery_gate]), oldest first, until none is left or
+ * @budget_usec has passed, and shows the run's latest progress. Events that
+ * arrive while it runs wait for the next call. With
+ * %TW_YIELD_POLICY_LATEST at most one value per run is held, the newest, so
+ * one call delivers at most one value of each run.
+ *
+ * Call on the owner thread. A handler it runs may call it again.
+ *
+ * Returns: whether events are still held
+ */
+gboolean
+tw_worker_deliver_held (TwWorker *self,
+                        gint64    budget_usec)
+{
+  TwWorkerPrivate *priv;
+  gint64 deadline;
+  guint n;
+
+  g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
+  g_return_val_if_fail (is_owner_thread (self), FALSE);
+
+  priv = tw_worker_get_instance_private (self);
+  deadline = budget_usec >= G_MAXINT64 / 2 ? G_MAXINT64
+                                           : g_get_monotonic_time () + MAX (budget_usec, 0);
+
+  g_object_ref (self);
+
+  /* Progress first: it is coalesced, and the newest is what a frame shows. */
+  if (priv->run != NULL && priv->run->progress_source != NULL)
+    tw_run_flush_progress (priv->run);
+
+  /* Only what was held when the call began: a handler that iterates the
+   * context adds to the queue, and those events wait for the next call. */
+  n = priv->held.length;
+  while (n-- > 0)
+    {
+      GList *link = g_queue_pop_head_link (&priv->held);
+
+      if (link == NULL)
+        break;
+      tw_event_dispatch_now (link->data);
+      if (g_get_monotonic_time () >= deadline)
+        break;
+    }
+
+  n = priv->held.length;
+  g_object_unref (self);
+  return n > 0;
+}
+
+/**
+ * tw_worker_set_delivery_gate:
+ * @self: a worker
+ * @ready: (nullable) (scope notified) (closure user_data) (destroy destroy):
+ *   called on the owner context when events are held; %NULL removes the gate
+ * @user_data: data for @ready
+ * @destroy: (nullable): frees @user_data when the gate is replaced or
+ *   removed, or the worker is finalized; called on the owner thread
+ *
+ * Holds the delivery of @self's yielded values and progress until the gate's
+ * owner calls [method@Tw.Worker.deliver_held]: how a worker is put in step
+ * with something other than the main loop, such as a widget's frame clock
+ * (`tw_gtk_sync_to_frames()` in threadworker-gtk is built on it; most
+ * applications use that). The order of each run's signals is unchanged:
+ * once something is held, the events after it (the run's end among them)
+ * wait behind it. QUEUE backpressure counts held values as undelivered.
+ *
+ * Removing the gate, or replacing it, delivers everything it held first.
+ *
+ * Call on the owner thread.
+ */
+void
+tw_worker_set_delivery_gate (TwWorker            *self,
+                             TwDeliveryReadyFunc  ready,
+                             gpointer             user_data,
+                             GDestroyNotify       destroy)
+{
+  TwWorkerPrivate *priv;
+  GDestroyNotify old_destroy;
+  gpointer old_data;
+
+  g_return_if_fail (TW_IS_WORKER (self));
+  g_return_if_fail (is_owner_thread (self));
+
+  priv = tw_worker_get_instance_private (self);
+  g_object_ref (self);
+
+  /* Deliver what the old gate held before the new one takes over. */
+  while (priv->held.length > 0)
+    tw_worker_deliver_held (self, G_MAXINT64);
+
+  old_destroy = priv->gate_destroy;
+  old_data = priv->gate_data;
+  priv->gate_ready = ready;
+  priv->gate_data = user_data;
+  priv->gate_destroy = ready != NULL ? destroy : NULL;
+  if (old_destroy != NULL)
+    old_destroy (old_data);
+
+  g_object_unref (self);
+}
+
 /* ------------------------------------------------------------------------ */
 /* GObject                                                                  */
 
@@ -922,6 +1090,11 @@ tw_worker_finalize (GObject *object)
 
   g_assert (priv->run == NULL);
   g_assert (priv->pending_tasks == NULL);
+  /* Held events keep the worker alive, so none can be left. */
+  g_assert (priv->held.length == 0);
+
+  if (priv->gate_destroy != NULL)
+    priv->gate_destroy (priv->gate_data);
 
   _tw_value_clear (&priv->value);
   g_clear_error (&priv->error);

@@ -197,6 +197,27 @@ void           tw_worker_set_pool          (TwWorker            *self,
 TW_AVAILABLE_IN_ALL
 GMainContext  *tw_worker_get_context       (TwWorker            *self);
 
+/**
+ * TwDeliveryReadyFunc:
+ * @worker: the worker
+ * @user_data: the data given to [method@Tw.Worker.set_delivery_gate]
+ *
+ * Called on the owner context when the gate of @worker starts holding events,
+ * or when held progress wants to be shown: the gate's owner should call
+ * [method@Tw.Worker.deliver_held] soon (at the next frame, say).
+ */
+typedef void (*TwDeliveryReadyFunc) (TwWorker *worker,
+                                     gpointer  user_data);
+
+TW_AVAILABLE_IN_ALL
+void           tw_worker_set_delivery_gate (TwWorker            *self,
+                                            TwDeliveryReadyFunc  ready,
+                                            gpointer             user_data,
+                                            GDestroyNotify       destroy);
+TW_AVAILABLE_IN_ALL
+gboolean       tw_worker_deliver_held      (TwWorker            *self,
+                                            gint64               budget_usec);
+
 /* Worker thread */
 TW_AVAILABLE_IN_ALL
 gboolean       tw_worker_yield_value       (TwWorker            *self,
