@@ -69,6 +69,14 @@ BENCHES = [
          title="control latency, generator stepping every 1 ms (p99)"),
     dict(id=8, prog="bench-scale", peers=["threadworker", "gtask"],
          title="10,000 workers, pool max-threads 8"),
+    # A real GTK window under Xvfb, once per renderer; three rounds, since
+    # each scenario runs for 3 s.
+    dict(id=9, prog="bench-frames", xvfb=True, env={"GSK_RENDERER": "cairo"},
+         peers=["idle", "int-flood", "int-invoke", "tex-queue", "tex-latest", "tex-queue-synced", "tex-latest-synced", "tex-invoke", "tex-control"], rounds=3, frames=True,
+         title="real window (cairo): longest frame gap while 4 workers stream into it"),
+    dict(id=10, prog="bench-frames", xvfb=True, env={"GSK_RENDERER": "gl"},
+         peers=["idle", "int-flood", "int-invoke", "tex-queue", "tex-latest", "tex-queue-synced", "tex-latest-synced", "tex-invoke", "tex-control"], rounds=3, frames=True,
+         title="real window (GL): longest frame gap while 4 workers stream into it"),
 ]
 
 
@@ -173,6 +181,39 @@ def rows_for(bench, runs):
         out.append(row("time vs GTask", fmt_s(med(runs, "threadworker", "seconds")),
                        "GTask " + fmt_s(med(runs, "gtask", "seconds")),
                        r, "≤ 1×", r <= 1.0))
+    elif bench.get("frames"):
+        out += frame_rows(runs)
+    return out
+
+
+def frame_rows(runs):
+    idle = med(runs, "idle", "max_gap_ms")
+    out = [row("idle window: longest frame gap", fmt_ms(idle), "", None, "", None)]
+
+    def vs_idle(peer, what, target=None, limit=None):
+        gap = med(runs, peer, "max_gap_ms")
+        r = ratios(runs, "max_gap_ms", peer, "idle")
+        values = med(runs, peer, "values")
+        met = None
+        if target is not None:
+            met = r <= target and (limit is None or gap <= limit)
+        label = f"≤ {target}× idle" if target is not None else ""
+        if limit is not None:
+            label += f" and ≤ {limit} ms"
+        out.append(row(f"{what} ({values:,.0f} values)", fmt_ms(gap), "idle " + fmt_ms(idle),
+                       r, label, met))
+
+    vs_idle("int-flood", "ints, a label set per value", 1.2)
+    vs_idle("int-invoke", "ints, one invoke per value (peer)")
+    vs_idle("tex-queue", "textures, QUEUE")
+    vs_idle("tex-latest", "textures, LATEST")
+    vs_idle("tex-queue-synced", "textures, QUEUE synced to frames", 1.5)
+    vs_idle("tex-latest-synced", "textures, LATEST synced to frames", 1.2, 20)
+    per = worst(runs, "tex-latest-synced", "max_per_worker_frame")
+    out.append(row("LATEST synced: most values of one worker in one frame", f"{per:.0f}",
+                   "", None, "≤ 1", per <= 1))
+    vs_idle("tex-invoke", "textures, one invoke per texture (peer)")
+    vs_idle("tex-control", "control: 4 threads making textures, none shown")
     return out
 
 
@@ -184,6 +225,8 @@ def command_for(bench, peer, args):
     cmd += ["--peer", peer]
     if args.quick:
         cmd.append("--quick")
+    if bench.get("xvfb"):
+        cmd = [os.path.join(SRCDIR, "demos", "run-headless.sh")] + cmd
     return cmd
 
 
@@ -206,6 +249,10 @@ def python_env(args):
 def run_one(bench, peer, args):
     cmd = command_for(bench, peer, args)
     env = python_env(args) if bench.get("python") else None
+    if bench.get("env") or bench.get("xvfb"):
+        env = dict(env or os.environ)
+        env.update(bench.get("env", {}))
+        env.update(GTK_A11Y="none", GSETTINGS_BACKEND="memory", NO_AT_BRIDGE="1")
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
                               timeout=120 if args.quick else 1200)

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 #endif
 #define TW_GTK_AVAILABLE_IN_ALL _TW_GTK_EXTERN
 
-/* Time one frame may spend delivering QUEUE values (microseconds). */
+/* Time one frame may spend delivering QUEUE values, all synced workers of
+ * a frame clock together (microseconds). */
 #define TW_GTK_FRAME_BUDGET_USEC 4000
 
 TW_GTK_AVAILABLE_IN_ALL

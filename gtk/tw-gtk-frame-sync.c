@@ -70,6 +70,36 @@ sync_ready (TwWorker *worker,
   sync_arm_fallback (sync);
 }
 
+/* The budget is the frame's, shared by every worker synced to the clock:
+ * the first to deliver in a frame starts it. */
+typedef struct
+{
+  gint64 frame;
+  gint64 deadline;
+} FrameBudget;
+
+static gint64
+frame_budget_left (GdkFrameClock *clock)
+{
+  FrameBudget *budget = g_object_get_data (G_OBJECT (clock), "tw-gtk-frame-budget");
+  gint64 frame = gdk_frame_clock_get_frame_counter (clock);
+  gint64 now = g_get_monotonic_time ();
+
+  if (budget == NULL)
+    {
+      budget = g_new0 (FrameBudget, 1);
+      budget->frame = -1;
+      g_object_set_data_full (G_OBJECT (clock), "tw-gtk-frame-budget", budget, g_free);
+    }
+  if (budget->frame != frame)
+    {
+      budget->frame = frame;
+      budget->deadline = now + TW_GTK_FRAME_BUDGET_USEC;
+    }
+  /* Spent: one event still goes, so every worker moves on in every frame. */
+  return MAX (budget->deadline - now, 0);
+}
+
 static void
 sync_update_cb (GdkFrameClock *clock,
                 gpointer       data)
@@ -82,7 +112,7 @@ sync_update_cb (GdkFrameClock *clock,
   /* A LATEST run holds at most one value: one per frame, the newest. A
    * handler may end the binding (and free @sync): only then is the update
    * handler gone from the clock. */
-  if (tw_worker_deliver_held (worker, TW_GTK_FRAME_BUDGET_USEC) &&
+  if (tw_worker_deliver_held (worker, frame_budget_left (clock)) &&
       g_signal_handler_is_connected (clock, update_id))
     {
       gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_UPDATE);
@@ -179,7 +209,8 @@ sync_widget_gone (gpointer  data,
  * - with %TW_YIELD_POLICY_LATEST, at most one value per run and frame, the
  *   newest: a stream of pictures costs one texture per frame shown;
  * - with %TW_YIELD_POLICY_QUEUE, the values that arrived since the last
- *   frame, in order, for at most %TW_GTK_FRAME_BUDGET_USEC of the frame; the
+ *   frame, in order, for at most %TW_GTK_FRAME_BUDGET_USEC of the frame (all
+ *   workers synced to the same frame clock share it); the
  *   rest go in the next frame. Backpressure is unchanged: values waiting for
  *   a frame count as undelivered.
  *

@@ -485,7 +485,12 @@ tw_run_yield (TwRun   *run,
     {
       if (!run->abort)
         {
-          _tw_value_move (&run->latest, value);
+          /* The value it replaces is freed below, after the lock: freeing
+           * a big one (a texture) must not hold up the owner's take. */
+          TwValue replaced = run->latest;
+
+          run->latest = *value;
+          *value = replaced;
           if (!run->latest_queued)
             {
               run->latest_queued = TRUE;
