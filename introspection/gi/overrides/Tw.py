@@ -29,6 +29,7 @@ import sys
 import threading
 import warnings
 
+import gi
 from gi.module import get_introspection_module
 from gi.overrides import override
 from gi.repository import GLib, GObject
@@ -787,7 +788,7 @@ def _parse_progress(progress):
 
 def create_worker(func, *args, _start_thread=None, _connect=None,
                   _worker_class=None, _ignore_errors=False, _progress=None,
-                  _yield_policy=None, _intrusive_cancel=False, **kwargs):
+                  _yield_policy=None, _intrusive_cancel=False, _sync_to=None, **kwargs):
     """Makes a worker that runs ``func(*args, **kwargs)`` on a thread.
 
     A generator function gives a GeneratorWorker, any other function a
@@ -804,7 +805,9 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     ``desc``) drives the worker's ``progress`` and ``progress-text``
     properties (per yield: count / total); ``_yield_policy`` (a
     Tw.YieldPolicy, ``'queue'`` or ``'latest'``); ``_intrusive_cancel=True``
-    makes quit() raise WorkerCancelled inside the work's Python code.
+    makes quit() raise WorkerCancelled inside the work's Python code;
+    ``_sync_to`` (a Gtk.Widget) delivers the yielded values in that widget's
+    frame clock, one frame at a time (``TwGtk.sync_to_frames()``).
     """
     if not _worker_class:
         _worker_class = GeneratorWorker if inspect.isgeneratorfunction(func) else FunctionWorker
@@ -821,6 +824,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     state.intrusive = bool(_intrusive_cancel)
     if policy is not None:
         worker.set_yield_policy(policy)
+    if _sync_to is not None:
+        _sync_to_frames(worker, _sync_to)
 
     if _connect is not None:
         if _start_thread is None:
@@ -840,9 +845,17 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     return worker
 
 
+def _sync_to_frames(worker, widget):
+    """TwGtk.sync_to_frames(), loaded only when asked for: the core needs
+    no GTK."""
+    gi.require_version('TwGtk', '1.0')
+    from gi.repository import TwGtk
+    TwGtk.sync_to_frames(worker, widget)
+
+
 def thread_worker(function=None, start_thread=None, connect=None,
                   worker_class=None, ignore_errors=False, progress=None,
-                  yield_policy=None, intrusive_cancel=False):
+                  yield_policy=None, intrusive_cancel=False, sync_to=None):
     """Decorator: calling the function makes a worker that runs it on a
     thread (see :func:`create_worker`). Use it bare (``@thread_worker``) or
     with arguments; each can be overridden at call time with its
@@ -858,6 +871,7 @@ def thread_worker(function=None, start_thread=None, connect=None,
             kwargs.setdefault('_progress', progress)
             kwargs.setdefault('_yield_policy', yield_policy)
             kwargs.setdefault('_intrusive_cancel', intrusive_cancel)
+            kwargs.setdefault('_sync_to', sync_to)
             return create_worker(func, *args, **kwargs)
 
         return worker_function
