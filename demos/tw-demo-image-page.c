@@ -1,7 +1,8 @@
 /* tw-demo-image-page.c: page 1, a mean projection of random images computed
  * on a generator worker and shown as it builds (napari's first generator
- * example). Each yield is a GdkMemoryTexture made on the worker thread; the
- * page counts what was produced, shown and coalesced.
+ * example). Each yield is a GdkMemoryTexture made on the worker thread,
+ * delivered in step with the picture's frame clock (tw_gtk_sync_to_frames());
+ * the page counts what was produced, shown and coalesced.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <threadworker.h>
+#include <threadworker-gtk.h>
 
 #include "tw-demo-image-page.h"
 #include "tw-demo-page.h"
@@ -509,7 +510,9 @@ tw_demo_image_page_init (TwDemoImagePage *self)
                         "a texture of the mean so far and yields it, and the picture "
                         "shows the pattern hidden in the noise as it emerges. With "
                         "“Only the newest frame” the worker never waits for the window: "
-                        "frames the window had no time for are replaced by newer ones."));
+                        "frames the window had no time for are replaced by newer ones. "
+                        "Textures are handed to the picture in step with the display, "
+                        "at most one per frame."));
 
   content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 18);
   gtk_widget_set_vexpand (content, TRUE);
@@ -530,6 +533,9 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   gtk_picture_set_content_fit (GTK_PICTURE (self->picture), GTK_CONTENT_FIT_CONTAIN);
   gtk_picture_set_alternative_text (GTK_PICTURE (self->picture),
                                     _("The mean projection computed so far"));
+  /* One texture per frame shown, at most: the values arrive in the
+   * picture's frame clock update phase, never between two frames. */
+  tw_gtk_sync_to_frames (self->worker, self->picture);
   gtk_widget_set_size_request (self->picture, 320, 320);
   gtk_stack_add_child (GTK_STACK (self->view_stack), self->picture);
 
