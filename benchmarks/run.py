@@ -214,6 +214,11 @@ def frame_rows(runs):
                    "", None, "≤ 1", per <= 1))
     vs_idle("tex-invoke", "textures, one invoke per texture (peer)")
     vs_idle("tex-control", "control: 4 threads making textures, none shown")
+    # What the CPU load alone costs: synced delivery can do no better.
+    r = ratios(runs, "max_gap_ms", "tex-latest-synced", "tex-control")
+    out.append(row("LATEST synced vs the control (CPU load alone)",
+                   fmt_ms(med(runs, "tex-latest-synced", "max_gap_ms")),
+                   "control " + fmt_ms(med(runs, "tex-control", "max_gap_ms")), r, "", None))
     return out
 
 
