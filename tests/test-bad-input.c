@@ -120,6 +120,8 @@ test_owner_api_rejects_null_and_other_types (void)
       g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_pool, w));
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_pool, w, NULL);
       g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_context, w));
+      CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_delivery_gate, w, NULL, NULL, NULL);
+      g_assert_false (CRITICAL (NOT_A_WORKER, tw_worker_deliver_held, w, 0));
     }
 }
 
