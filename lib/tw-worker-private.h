@@ -122,8 +122,6 @@ void     _tw_event_free            (TwEvent      *event);
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
-void     _tw_run_set_paused        (TwRun        *run,
-                                    gboolean      paused);
 TwRun   *_tw_worker_get_run        (TwWorker     *self);
 /* The worker's place in its pool's list of live workers, kept by the pool on
  * the pool's context. */

@@ -402,18 +402,6 @@ tw_run_set_paused_locked (TwRun    *run,
     tw_run_push (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
 }
 
-/* For workers whose pause is not cooperative (a child process stopped with
- * SIGSTOP): report that the work really paused or resumed. Any thread. */
-void
-_tw_run_set_paused (TwRun    *run,
-                    gboolean  paused)
-{
-  g_mutex_lock (&run->lock);
-  tw_run_set_paused_locked (run, paused);
-  g_mutex_unlock (&run->lock);
-  _tw_pool_run_paused (run->pool, run, paused);
-}
-
 /* Worker thread. Blocks while a pause is requested; FALSE once quit. */
 gboolean
 _tw_run_checkpoint (TwRun *run)
