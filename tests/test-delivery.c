@@ -171,6 +171,15 @@ is_done (Producer *p)
   return p->done;
 }
 
+/* Without the owner taking any: every value the queue holds was yielded,
+ * and the next yield blocks. (queue_is_full() above already holds one
+ * value earlier, while the last of them may still be on its way in.) */
+static gboolean
+queue_holds_max_pending (Producer *p)
+{
+  return p->produced >= MAX_PENDING;
+}
+
 static void
 test_queue_quit_unblocks_a_full_producer (void)
 {
@@ -185,7 +194,7 @@ test_queue_quit_unblocks_a_full_producer (void)
 
   tw_worker_start (worker);
   /* Without iterating: the producer fills the queue and blocks. */
-  producer_wait (&p, queue_is_full);
+  producer_wait (&p, queue_holds_max_pending);
   tw_worker_quit (worker);
   producer_wait (&p, is_done);
   tw_recorder_wait_finished (rec, 1);
