@@ -652,15 +652,16 @@ task_disconnect_cancellable (GTask *task)
     g_cancellable_disconnect (g_task_get_cancellable (task), handler);
 }
 
-/* @returned: the value `returned` carried (unset if the work returned none) */
+/* Completes the run_async calls @tasks (freeing the list) with a run's
+ * outcome: @returned, the value `returned` carried (unset if the work
+ * returned none), or @error, the error `errored` carried. */
 static void
-tw_run_complete_tasks (TwRun        *run,
-                       TwOutcome     outcome,
-                       const GValue *returned)
+tw_worker_complete_tasks (TwWorker     *self,
+                          GList        *tasks,
+                          TwOutcome     outcome,
+                          const GValue *returned,
+                          const GError *error)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
-  GList *tasks = g_steal_pointer (&run->tasks);
-
   for (const GList *l = tasks; l != NULL; l = l->next)
     {
       GTask *task = l->data;
@@ -681,19 +682,30 @@ tw_run_complete_tasks (TwRun        *run,
           }
           break;
         case TW_OUTCOME_ERRORED:
-          g_task_return_error (task, g_error_copy (priv->error));
+          g_task_return_error (task, g_error_copy (error));
           break;
         case TW_OUTCOME_ABORTED:
         default:
           if (!g_task_return_error_if_cancelled (task))
             g_task_return_new_error (task, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED,
                                      _("The worker “%s” was quit before it finished"),
-                                     tw_worker_get_name (run->worker));
+                                     tw_worker_get_name (self));
           break;
         }
       g_object_unref (task);
     }
   g_list_free (tasks);
+}
+
+static void
+tw_run_complete_tasks (TwRun        *run,
+                       TwOutcome     outcome,
+                       const GValue *returned)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
+
+  tw_worker_complete_tasks (run->worker, g_steal_pointer (&run->tasks), outcome,
+                            returned, priv->error);
 }
 
 static void tw_worker_start_run (TwWorker *self);
@@ -1595,9 +1607,18 @@ tw_worker_quit (TwWorker *self)
   if (priv->restart_pending)
     {
       /* The restart will not happen: run_async calls waiting for it end
-       * with the run being quit (restart_pending implies a run). */
+       * with the run being quit. */
       priv->restart_pending = FALSE;
-      run->tasks = g_list_concat (run->tasks, g_steal_pointer (&priv->pending_tasks));
+      if (run != NULL)
+        run->tasks = g_list_concat (run->tasks, g_steal_pointer (&priv->pending_tasks));
+      else
+        {
+          /* From a `finished` handler or a run_async callback of the old
+           * run: it has ended and the new one has not begun. */
+          tw_worker_complete_tasks (self, g_steal_pointer (&priv->pending_tasks),
+                                    TW_OUTCOME_ABORTED, NULL, NULL);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
+        }
     }
   if (run == NULL || run->quit_called)
     return;
@@ -1743,7 +1764,10 @@ tw_worker_send (TwWorker      *self,
  * while the old run is still ending start one new run, and so does a
  * [method@Tw.Worker.start] from a `finished` handler of the old run (it
  * takes the place of the pending restart). [method@Tw.Worker.quit] before
- * the new run began cancels the restart.
+ * the new run began cancels the restart, also when called from a `finished`
+ * handler or a run_async callback of the old run: the new run never begins
+ * and run_async calls waiting for it complete with
+ * %TW_WORKER_ERROR_CANCELLED.
  *
  * Call on the owner thread.
  */

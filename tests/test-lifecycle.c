@@ -763,6 +763,118 @@ test_run_async_cancel_during_restart (void)
   driven_clear (&d);
 }
 
+/* restart() then quit() from the old run's `finished` handler, the
+ * documented way to cancel a restart once the old run has ended: the new
+ * run never begins and the calls waiting for it are cancelled. */
+typedef struct
+{
+  gboolean   quit;          /* quit() was called from the handler */
+  gboolean   running_after; /* is-running right after it */
+  guint      n_running_notify;
+} QuitInHandler;
+
+static void
+quit_once_in_handler (TwWorker      *worker,
+                      QuitInHandler *q)
+{
+  if (q->quit)
+    return;
+  q->quit = TRUE;
+  tw_worker_quit (worker);
+  q->running_after = tw_worker_get_is_running (worker);
+}
+
+static void
+count_is_running_notify (TwWorker      *worker,
+                         GParamSpec    *pspec,
+                         QuitInHandler *q)
+{
+  q->n_running_notify++;
+}
+
+static void
+test_quit_from_finished_after_restart_cancels_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  QuitInHandler q = { 0, };
+  RunResult old_run = { 0, }, new_run = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &old_run);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  g_signal_connect (worker, "finished", G_CALLBACK (quit_once_in_handler), &q);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &new_run);   /* waits for the new run */
+  g_signal_connect (worker, "notify::is-running", G_CALLBACK (count_is_running_notify), &q);
+  TW_TEST_WAIT_UNTIL (old_run.done && new_run.done);
+  tw_test_iterate_ticks (3);
+
+  g_assert_true (q.quit);
+  g_assert_false (q.running_after);
+  g_assert_cmpuint (q.n_running_notify, >=, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_false (tw_worker_get_is_running (worker));
+  g_assert_error (old_run.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_error (new_run.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_signal_handlers_disconnect_by_data (worker, &q);
+  run_result_clear (&old_run);
+  run_result_clear (&new_run);
+  driven_clear (&d);
+}
+
+typedef struct
+{
+  RunResult result;
+  gboolean  running_after;
+} QuitInCallback;
+
+static void
+quit_in_run_async_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  QuitInCallback *q = user_data;
+  TwWorker *worker = TW_WORKER (source);
+
+  run_done_cb (source, result, &q->result);
+  tw_worker_quit (worker);
+  q->running_after = tw_worker_get_is_running (worker);
+}
+
+/* The same from the old run's run_async callback. */
+static void
+test_quit_from_run_async_callback_after_restart_cancels_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  QuitInCallback q = { { 0, }, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, NULL, quit_in_run_async_cb, &q);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  TW_TEST_WAIT_UNTIL (q.result.done);
+  tw_test_iterate_ticks (3);
+
+  g_assert_error (q.result.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_false (q.running_after);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_false (tw_worker_get_is_running (worker));
+  run_result_clear (&q.result);
+  driven_clear (&d);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -808,6 +920,10 @@ main (int   argc,
                    test_run_async_then_quit_during_restart_is_cancelled);
   g_test_add_func ("/Tw/Lifecycle/run-async-cancel-during-restart",
                    test_run_async_cancel_during_restart);
+  g_test_add_func ("/Tw/Lifecycle/quit-from-finished-after-restart-cancels-the-new-run",
+                   test_quit_from_finished_after_restart_cancels_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/quit-from-run-async-callback-after-restart-cancels-the-new-run",
+                   test_quit_from_run_async_callback_after_restart_cancels_the_new_run);
 
   return g_test_run ();
 }
