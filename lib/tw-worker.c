@@ -131,10 +131,55 @@ G_DEFINE_QUARK (tw-worker-error-quark, tw_worker_error)
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
 
+/* The data of a pointer value that more than one holder keeps alive. */
+struct _TwValueOwner
+{
+  gatomicrefcount ref_count;
+  gpointer        data;
+  GDestroyNotify  destroy;
+};
+
+static TwValueOwner *
+tw_value_owner_ref (TwValueOwner *owner)
+{
+  g_atomic_ref_count_inc (&owner->ref_count);
+  return owner;
+}
+
+static void
+tw_value_owner_unref (gpointer data)
+{
+  TwValueOwner *owner = data;
+
+  if (!g_atomic_ref_count_dec (&owner->ref_count))
+    return;
+  owner->destroy (owner->data);
+  g_free (owner);
+}
+
+/* Owner thread: shares the ownership of @self's data, if it owns some;
+ * returns a new reference to its owner, or NULL. */
+static TwValueOwner *
+tw_value_share (TwValue *self)
+{
+  if (self->owner == NULL)
+    {
+      if (self->destroy == NULL || !G_VALUE_HOLDS_POINTER (&self->value))
+        return NULL;
+      self->owner = g_new (TwValueOwner, 1);
+      g_atomic_ref_count_init (&self->owner->ref_count);
+      self->owner->data = g_value_get_pointer (&self->value);
+      self->owner->destroy = g_steal_pointer (&self->destroy);
+    }
+  return tw_value_owner_ref (self->owner);
+}
+
 void
 _tw_value_clear (TwValue *self)
 {
-  if (self->destroy != NULL && G_VALUE_HOLDS_POINTER (&self->value))
+  if (self->owner != NULL)
+    g_clear_pointer (&self->owner, tw_value_owner_unref);
+  else if (self->destroy != NULL && G_VALUE_HOLDS_POINTER (&self->value))
     self->destroy (g_value_get_pointer (&self->value));
   self->destroy = NULL;
   if (G_IS_VALUE (&self->value))
@@ -654,13 +699,15 @@ task_disconnect_cancellable (GTask *task)
 
 /* Completes the run_async calls @tasks (freeing the list) with a run's
  * outcome: @returned, the value `returned` carried (unset if the work
- * returned none), or @error, the error `errored` carried. */
+ * returned none), or @error, the error `errored` carried. @owner (nullable)
+ * keeps the data of a returned pointer alive as long as a task is. */
 static void
 tw_worker_complete_tasks (TwWorker     *self,
                           GList        *tasks,
                           TwOutcome     outcome,
                           const GValue *returned,
-                          const GError *error)
+                          const GError *error,
+                          TwValueOwner *owner)
 {
   for (const GList *l = tasks; l != NULL; l = l->next)
     {
@@ -678,6 +725,9 @@ tw_worker_complete_tasks (TwWorker     *self,
                 g_value_init (copy, G_VALUE_TYPE (returned));
                 g_value_copy (returned, copy);
               }
+            if (owner != NULL)
+              g_object_set_data_full (G_OBJECT (task), "tw-value-owner",
+                                      tw_value_owner_ref (owner), tw_value_owner_unref);
             g_task_return_pointer (task, copy, free_gvalue);
           }
           break;
@@ -697,17 +747,6 @@ tw_worker_complete_tasks (TwWorker     *self,
   g_list_free (tasks);
 }
 
-static void
-tw_run_complete_tasks (TwRun        *run,
-                       TwOutcome     outcome,
-                       const GValue *returned)
-{
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
-
-  tw_worker_complete_tasks (run->worker, g_steal_pointer (&run->tasks), outcome,
-                            returned, priv->error);
-}
-
 static void tw_worker_start_run (TwWorker *self);
 
 static void
@@ -717,6 +756,9 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  GValue task_value = G_VALUE_INIT;
+  GError *task_error = NULL;
+  TwValueOwner *task_owner = NULL;
   gboolean frozen;
 
   /* The last progress value is always delivered. */
@@ -757,6 +799,22 @@ tw_run_dispatch_done (TwRun *run)
       break;
     }
 
+  /* The run_async calls get this run's outcome, taken now: a `finished`
+   * handler may iterate the context while another run replaces the value
+   * and the error. No call can join the run once it is not the live one. */
+  if (run->tasks != NULL)
+    {
+      if (outcome == TW_OUTCOME_RETURNED && G_IS_VALUE (returned))
+        {
+          g_value_init (&task_value, G_VALUE_TYPE (returned));
+          g_value_copy (returned, &task_value);
+          if (returned == &priv->value.value)
+            task_owner = tw_value_share (&priv->value);
+        }
+      else if (outcome == TW_OUTCOME_ERRORED)
+        task_error = g_error_copy (priv->error);
+    }
+
   priv->run = NULL;
   priv->pause_requested = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
@@ -764,7 +822,12 @@ tw_run_dispatch_done (TwRun *run)
 
   g_signal_emit (self, signals[FINISHED], 0);
 
-  tw_run_complete_tasks (run, outcome, returned);
+  tw_worker_complete_tasks (self, g_steal_pointer (&run->tasks), outcome,
+                            &task_value, task_error, task_owner);
+  if (G_IS_VALUE (&task_value))
+    g_value_unset (&task_value);
+  g_clear_error (&task_error);
+  g_clear_pointer (&task_owner, tw_value_owner_unref);
 
   /* restart(): the new run begins only now that the old one has ended. */
   if (priv->restart_pending && priv->run == NULL)
@@ -1616,7 +1679,7 @@ tw_worker_quit (TwWorker *self)
           /* From a `finished` handler or a run_async callback of the old
            * run: it has ended and the new one has not begun. */
           tw_worker_complete_tasks (self, g_steal_pointer (&priv->pending_tasks),
-                                    TW_OUTCOME_ABORTED, NULL, NULL);
+                                    TW_OUTCOME_ABORTED, NULL, NULL, NULL);
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
         }
     }
@@ -1916,7 +1979,13 @@ run_task_cancelled_cb (GCancellable *cancellable,
  * @error: return location for a #GError
  *
  * Finishes [method@Tw.Worker.run_async]. Call on the owner thread, usually
- * from the callback.
+ * from the callback. The outcome is the one of the run the call waited for,
+ * even if a `finished` handler has run another one since.
+ *
+ * A %G_TYPE_POINTER value (from [method@Tw.Worker.return_pointer]) is not
+ * copied: its data stays valid until the callback returns, even if the
+ * worker has a newer value by then, and after that as long as it is the
+ * worker's value.
  *
  * Returns: %TRUE if the run returned; %FALSE with the run's error if it
  *   errored, %TW_WORKER_ERROR_CANCELLED if it was quit, or
