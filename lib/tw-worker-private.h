@@ -126,6 +126,12 @@ void     _tw_event_free            (TwEvent      *event);
 
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
+/* Whether the calling thread is the worker's owner thread; if not, emits a
+ * critical naming @func. */
+gboolean _tw_worker_check_owner_thread (TwWorker  *self,
+                                        const char *func);
+/* Whether the calling thread is the worker's owner thread. */
+gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
 void     _tw_run_set_paused        (TwRun        *run,
                                     gboolean      paused);

@@ -29,7 +29,9 @@
  *   [method@Tw.Worker.resume], [method@Tw.Worker.toggle_pause],
  *   [method@Tw.Worker.quit], [method@Tw.Worker.send],
  *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async], the property
- *   setters and every getter of run state.
+ *   setters and every getter of run state. The functions that change
+ *   something refuse any other thread (a work that calls them, say) with a
+ *   critical, and leave the worker as it was.
  * - Worker thread, only from inside the work: [method@Tw.Worker.yield_value]
  *   and its conveniences, [method@Tw.Worker.return_value] and its
  *   conveniences, [method@Tw.Worker.return_error],
@@ -58,7 +60,7 @@
 typedef struct
 {
   GMainContext  *context;
-  GThread       *owner_thread;
+  const char    *owner_marker;  /* &thread_marker of the creating thread */
   TwDispatcher  *dispatcher;
   TwPool        *pool;
   char          *name;          /* NULL until first read: see get_name() */
@@ -231,14 +233,64 @@ set_str (char       **dest,
   return TRUE;
 }
 
-static gboolean
+/* A byte per thread, whose address tells threads apart in a couple of
+ * instructions where g_thread_self() costs some forty: the owner-thread check
+ * of every owner function compares it. (A thread created after the owner
+ * thread exited may get its address; it could then pass for the owner of a
+ * worker whose owner is gone, which is no worse than before the check.) */
+static _Thread_local char thread_marker;
+
+/* The thread that created the worker, or whichever thread owns (iterates)
+ * its context now. On the creating thread this is one compare. */
+static inline gboolean
 is_owner_thread (TwWorker *self)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
-  return g_thread_self () == priv->owner_thread ||
+  return G_LIKELY (&thread_marker == priv->owner_marker) ||
          g_main_context_is_owner (priv->context);
 }
+
+gboolean
+_tw_worker_is_owner_thread (TwWorker *self)
+{
+  return is_owner_thread (self);
+}
+
+/* The owner-thread API refuses every other thread (a work that calls it, a
+ * thread of the application's), leaving the worker as it was: it would
+ * otherwise change the run's state under the owner's feet and emit
+ * notifications on the wrong thread. */
+static void
+not_owner_thread_critical (TwWorker   *self,
+                           const char *func)
+{
+  g_critical ("%s: must be called on the owner thread of %s (the thread of its "
+              "main context), not %s", func, G_OBJECT_TYPE_NAME (self),
+              _tw_worker_get_current_run (self) != NULL ? "from its work"
+              : g_private_get (&current_run) != NULL ? "from the work of another worker"
+              : "from another thread");
+}
+
+gboolean
+_tw_worker_check_owner_thread (TwWorker   *self,
+                               const char *func)
+{
+  if (G_LIKELY (is_owner_thread (self)))
+    return TRUE;
+  not_owner_thread_critical (self, func);
+  return FALSE;
+}
+
+/* Inline: on the owner thread the check is a TLS address and a compare. */
+#define RETURN_IF_NOT_OWNER(self, val)                                        \
+  G_STMT_START {                                                              \
+    if (G_UNLIKELY (!is_owner_thread (self)))                                 \
+      {                                                                       \
+        not_owner_thread_critical (self, G_STRFUNC);                          \
+        return val;                                                           \
+      }                                                                       \
+  } G_STMT_END
 
 /* Whether anything can observe a notification: a notify handler (bindings
  * and GTK's list items connect one) or a notify vfunc. Matching the signal
@@ -1005,7 +1057,7 @@ tw_worker_deliver_held (TwWorker *self,
   guint n;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (is_owner_thread (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
 
   priv = tw_worker_get_instance_private (self);
   deadline = budget_usec >= G_MAXINT64 / 2 ? G_MAXINT64
@@ -1068,7 +1120,7 @@ tw_worker_set_delivery_gate (TwWorker            *self,
   gpointer old_data;
 
   g_return_if_fail (TW_IS_WORKER (self));
-  g_return_if_fail (is_owner_thread (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   g_object_ref (self);
@@ -1517,7 +1569,7 @@ tw_worker_init (TwWorker *self)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
   priv->context = g_main_context_ref_thread_default ();
-  priv->owner_thread = g_thread_self ();
+  priv->owner_marker = &thread_marker;
   priv->dispatcher = _tw_dispatcher_ref_for_context (priv->context);
   priv->yield_policy = TW_YIELD_POLICY_QUEUE;
   priv->max_pending_yields = TW_DEFAULT_MAX_PENDING_YIELDS;
@@ -1633,6 +1685,7 @@ tw_worker_start (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   priv = tw_worker_get_instance_private (self);
   g_return_if_fail (priv->run == NULL);
 
@@ -1664,6 +1717,7 @@ tw_worker_quit (TwWorker *self)
   TwRun *run;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   run = priv->run;
@@ -1717,6 +1771,7 @@ tw_worker_pause (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || priv->run->quit_called || priv->pause_requested)
@@ -1741,6 +1796,7 @@ tw_worker_resume (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || !priv->pause_requested)
@@ -1763,6 +1819,7 @@ tw_worker_toggle_pause (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->pause_requested)
@@ -1796,6 +1853,7 @@ tw_worker_send (TwWorker      *self,
   TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1841,6 +1899,7 @@ tw_worker_restart (TwWorker *self)
   GList *joined;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL)
@@ -1894,6 +1953,7 @@ tw_worker_run_async (TwWorker            *self,
   gboolean starts;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   priv = tw_worker_get_instance_private (self);
@@ -2000,6 +2060,7 @@ tw_worker_run_finish (TwWorker      *self,
   GValue *returned;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   returned = g_task_propagate_pointer (G_TASK (result), error);
@@ -2041,6 +2102,7 @@ tw_worker_run_finish_value (TwWorker      *self,
   GValue *returned;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
+  RETURN_IF_NOT_OWNER (self, NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   returned = g_task_propagate_pointer (G_TASK (result), error);
@@ -2255,6 +2317,7 @@ tw_worker_set_name (TwWorker   *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   /* NULL goes back to the default, derived on the next read. */
@@ -2305,6 +2368,7 @@ tw_worker_set_yield_policy (TwWorker      *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (policy == TW_YIELD_POLICY_QUEUE || policy == TW_YIELD_POLICY_LATEST);
 
   priv = tw_worker_get_instance_private (self);
@@ -2348,6 +2412,7 @@ tw_worker_set_max_pending_yields (TwWorker *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (max_pending >= 1);
 
   priv = tw_worker_get_instance_private (self);
@@ -2391,6 +2456,7 @@ tw_worker_set_pool (TwWorker *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (pool == NULL || TW_IS_POOL (pool));
   g_return_if_fail (!tw_worker_get_is_running (self));
 
