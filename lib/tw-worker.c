@@ -1107,7 +1107,8 @@ tw_worker_deliver_held (TwWorker *self,
  *
  * Removing the gate, or replacing it, delivers everything it held first.
  *
- * Call on the owner thread.
+ * Call on the owner thread. Called elsewhere it emits a critical and
+ * changes nothing; @destroy is still called, on the owner context.
  */
 void
 tw_worker_set_delivery_gate (TwWorker            *self,
@@ -1120,7 +1121,13 @@ tw_worker_set_delivery_gate (TwWorker            *self,
   gpointer old_data;
 
   g_return_if_fail (TW_IS_WORKER (self));
-  RETURN_IF_NOT_OWNER (self, /* void */);
+  if (G_UNLIKELY (!is_owner_thread (self)))
+    {
+      not_owner_thread_critical (self, G_STRFUNC);
+      /* @user_data is ours even when the call is refused. */
+      _tw_worker_invoke_destroy (self, destroy, user_data);
+      return;
+    }
 
   priv = tw_worker_get_instance_private (self);
   g_object_ref (self);

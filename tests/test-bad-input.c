@@ -333,7 +333,8 @@ owner_calls_on_worker (TwWorker *w)
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_yield_policy, w, TW_YIELD_POLICY_LATEST);
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_max_pending_yields, w, 3);
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_pool, w, NULL);
-  CRITICAL_VOID (NOT_OWNER, tw_worker_set_delivery_gate, w, never_ready, NULL, NULL);
+  /* The gate's data is freed even though the call is refused. */
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_delivery_gate, w, never_ready, g_malloc (8), count_destroy);
   g_assert_false (CRITICAL (NOT_OWNER, tw_worker_deliver_held, w, 0));
   /* Through the property, as bindings set it. */
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, NOT_OWNER);
@@ -403,10 +404,13 @@ test_owner_api_from_the_work_is_refused (void)
   for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
     g_signal_connect (watched[i], "notify", G_CALLBACK (count_notify_off_owner), &data);
   g_assert_nonnull (child);
+  n_destroyed = 0;
   tw_worker_set_pool (worker, pool);
   tw_worker_start (worker);
   tw_recorder_wait_finished (rec, 1);
   g_assert_true (data.done);
+  /* The refused gates' data, one per worker, freed on the owner context. */
+  TW_TEST_WAIT_UNTIL (n_destroyed == 3);
 
   /* Unharmed: the run ended as its work said, nothing else started or
    * changed, and nothing was notified on the worker thread. */
