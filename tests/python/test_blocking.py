@@ -581,3 +581,46 @@ def test_no_fd_or_thread_is_left_after_many_runs(monkeypatch):
         round_of_runs()
     assert _fds() == fds
     assert _threads() <= threads
+
+
+def test_without_pidfd_a_child_is_waited_for_by_a_thread_that_ends(monkeypatch, when_blocked):
+    # Kernels (and systems) without pidfd_open(): a thread reaps the child
+    # and closes a pipe; quit still terminates it and nothing is left.
+    refused = []
+
+    def no_pidfd(pid, flags=0):
+        refused.append(pid)
+        raise OSError(38, 'Function not implemented')
+
+    monkeypatch.setattr(os, 'pidfd_open', no_pidfd)
+    warm_up = Tw.create_worker(lambda: None)   # the pool's first fds
+    rec = Recorder(warm_up)
+    warm_up.start()
+    rec.wait_finished()
+    fds = _fds()
+    for quit_it in (True, False, True, False):
+        made = PopenCase()
+        try:
+            outcome = []
+            worker = blocked_worker(made.make(), outcome)
+            rec = Recorder(worker)
+            when_blocked.hook.count = 0
+            action = worker.quit if quit_it else made.ready
+            monkeypatch.setattr(override, '_blocking_hook',
+                                lambda a=action: GLib.idle_add(lambda: (a(), GLib.SOURCE_REMOVE)[1]))
+            worker.start()
+            rec.wait_finished()
+            if quit_it:
+                assert rec.log == 'SAF'
+                assert made.proc.returncode == -signal.SIGTERM
+            else:
+                assert rec.log == 'SRF'
+                assert outcome == [3]
+        finally:
+            made.close()
+    reapers = [t for t in threading.enumerate() if t.name == 'Tw.wait child reaper']
+    for thread in reapers:
+        thread.join(DEADLINE_MS / 1000)
+    assert not any(t.is_alive() for t in reapers)
+    assert len(refused) == 4          # every wait took the fallback
+    assert _fds() == fds
