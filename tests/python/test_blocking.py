@@ -7,6 +7,7 @@
 # wait that never wakes fails at the conftest deadline.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import collections
 import concurrent.futures
 import os
 import queue
@@ -359,6 +360,41 @@ def test_a_queue_shared_with_plain_getters_loses_no_item(monkeypatch):
         assert not getter.is_alive()
         assert sorted(map(str, plain + [o for o in outcome if o == i])) == [str(i)]
         assert rec.log == 'SAF'
+
+
+def test_quitting_a_wait_wakes_no_other_waiter_of_the_event(when_blocked):
+    # A plain Event.wait() in another thread parks on the event's condition
+    # (its waiter list tells when); a worker's Tw.wait() on the same event
+    # is quit. A notify of the condition would have taken the plain
+    # waiter's lock off the list (and made its wait() return True).
+    event = threading.Event()
+
+    class Watched(collections.deque):
+        def append(self, waiter):
+            super().append(waiter)
+            self.appended.set()
+
+    watched = Watched()
+    watched.appended = threading.Event()
+    event._cond._waiters = watched
+    plain = []
+    thread = threading.Thread(target=lambda: plain.append(event.wait(DEADLINE_MS / 1000)))
+    thread.start()
+    assert watched.appended.wait(DEADLINE_MS / 1000)
+    plain_waiter = watched[0]
+
+    outcome = []
+    worker = blocked_worker(lambda: Tw.wait(event), outcome)
+    rec = Recorder(worker)
+    when_blocked(worker.quit)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SAF'
+    assert list(watched) == [plain_waiter]     # still parked
+    assert plain == []
+    event.set()
+    thread.join(DEADLINE_MS / 1000)
+    assert plain == [True]
 
 
 # -- pause -------------------------------------------------------------------
