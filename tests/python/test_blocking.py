@@ -473,6 +473,11 @@ def test_wait_refuses_what_it_cannot_wait_for():
         Tw.wait(object())
     with pytest.raises(TypeError):
         Tw.wait(queue.SimpleQueue())
+    closed, other = socket.socketpair()
+    closed.close()
+    other.close()
+    with pytest.raises(ValueError):
+        Tw.wait(closed)
 
 
 # -- Tw.cancellable() --------------------------------------------------------

@@ -1151,6 +1151,8 @@ def _wait_fd(waitable, run_cancellable, timeout):
     if pending is not None and pending() > 0:
         return waitable
     fd = waitable if isinstance(waitable, int) else waitable.fileno()
+    if fd < 0:
+        raise ValueError('Tw.wait(): %r is closed' % (waitable,))   # poll() would skip it
     if not _poll_readable(fd, run_cancellable, timeout):
         raise TimeoutError()
     return waitable
