@@ -40,7 +40,8 @@ __all__ = []
 
 class WorkerCancelled(BaseException):
     """Raised inside a worker's Python code by ``quit()`` when the worker
-    was created with ``intrusive_cancel=True``.
+    was created with ``intrusive_cancel=True``, and by :func:`sleep` and
+    :func:`wait` when the worker is quit while they block.
 
     It derives from :class:`BaseException` (like
     :class:`asyncio.CancelledError`) so that ``except Exception`` blocks in
