@@ -522,6 +522,28 @@ class _SyncRun:
 
 
 # ---------------------------------------------------------------------------
+# Default names
+
+_names_lock = threading.Lock()
+_names_given = {}
+
+
+def _name_after(code):
+    """A worker's default name: the ``__qualname__`` of the code it runs
+    (a function, or a WorkerBase subclass), numbered from the second worker
+    made from the same code on: ``load``, ``load-2``, ``load-3``... Warnings
+    (a worker still running at shutdown) and the pool's list then say which
+    code is meant, where the C default says only ``TwFunctionWorker-0``."""
+    while isinstance(code, functools.partial):
+        code = code.func
+    base = getattr(code, '__qualname__', None) or type(code).__qualname__
+    with _names_lock:
+        count = _names_given.get(base, 0) + 1
+        _names_given[base] = count
+    return base if count == 1 else '%s-%d' % (base, count)
+
+
+# ---------------------------------------------------------------------------
 # The classes
 
 @override
@@ -552,10 +574,12 @@ class Worker(Tw.Worker):
         if 'do_work' not in cls.__dict__ and getattr(cls, 'do_work', None) is not _worker_base_do_work:
             cls.do_work = _worker_base_do_work
 
-    def __init__(self, func=None, *args, SignalsClass=None, **kwargs):
+    def __init__(self, func=None, *args, SignalsClass=None, name=None, **kwargs):
         # superqt's signature; like superqt, func and the rest are ignored.
+        # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
         _state(self)
+        self.set_name(name if name is not None else _name_after(type(self)))
 
     # -- run control (owner thread) --
 
@@ -657,6 +681,7 @@ def _adopt(worker, cls, spec):
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    worker.set_name(_name_after(spec.func))
     return worker
 
 
@@ -789,7 +814,8 @@ def _parse_progress(progress):
 
 def create_worker(func, *args, _start_thread=None, _connect=None,
                   _worker_class=None, _ignore_errors=False, _progress=None,
-                  _yield_policy=None, _intrusive_cancel=False, _sync_to=None, **kwargs):
+                  _yield_policy=None, _intrusive_cancel=False, _sync_to=None,
+                  _name=None, **kwargs):
     """Makes a worker that runs ``func(*args, **kwargs)`` on a thread.
 
     A generator function gives a GeneratorWorker, any other function a
@@ -808,7 +834,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     Tw.YieldPolicy, ``'queue'`` or ``'latest'``); ``_intrusive_cancel=True``
     makes quit() raise WorkerCancelled inside the work's Python code;
     ``_sync_to`` (a Gtk.Widget) delivers the yielded values in that widget's
-    frame clock, one frame at a time (``TwGtk.sync_to_frames()``).
+    frame clock, one frame at a time (``TwGtk.sync_to_frames()``);
+    ``_name`` names the worker (by default, after ``func.__qualname__``).
     """
     if not _worker_class:
         _worker_class = GeneratorWorker if inspect.isgeneratorfunction(func) else FunctionWorker
@@ -823,6 +850,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     state = _state(worker)
     state.progress = progress
     state.intrusive = bool(_intrusive_cancel)
+    if _name is not None:
+        worker.set_name(_name)
     if policy is not None:
         worker.set_yield_policy(policy)
     if _sync_to is not None:
