@@ -446,6 +446,42 @@ test_owner_api_from_the_work_is_refused (void)
     g_signal_handlers_disconnect_by_data (watched[i], &data);
 }
 
+/* The same from a thread of the application's own, neither the owner nor a
+ * pool's. */
+static gpointer
+owner_calls_on_a_plain_thread (gpointer user_data)
+{
+  OwnerCalls *data = user_data;
+
+  owner_calls_on_worker (data->other);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_quit_all, data->pool);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_set_max_threads, data->pool, 7);
+  return NULL;
+}
+
+static void
+test_owner_api_from_another_thread_is_refused (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  g_autoptr(TwWorker) other = tw_function_worker_new (do_nothing, NULL, NULL);
+  OwnerCalls data = { other, NULL, pool, NULL, g_thread_self () };
+  g_autoptr(TwRecorder) rec = tw_recorder_new (other);
+  guint max_threads = tw_pool_get_max_threads (pool);
+
+  n_destroyed = 0;
+  g_signal_connect (other, "notify", G_CALLBACK (count_notify_off_owner), &data);
+  g_thread_join (g_thread_new ("tw-test-plain", owner_calls_on_a_plain_thread, &data));
+  TW_TEST_WAIT_UNTIL (n_destroyed == 1);
+
+  g_assert_cmpuint (data.n_wrong_thread, ==, 0);
+  g_assert_cmpint (tw_worker_get_state (other), ==, TW_WORKER_STATE_IDLE);
+  g_assert_cmpuint (tw_worker_get_max_pending_yields (other), !=, 3);
+  g_assert_cmpuint (tw_pool_get_max_threads (pool), ==, max_threads);
+  tw_test_iterate_ticks (2);
+  g_assert_cmpstr (rec->log->str, ==, "");
+  g_signal_handlers_disconnect_by_data (other, &data);
+}
+
 static void
 test_pool_api_rejects_invalid_arguments (void)
 {
@@ -612,6 +648,8 @@ main (int   argc,
                    test_worker_thread_api_rejects_invalid_arguments);
   g_test_add_func ("/Tw/BadInput/owner-api-from-the-work-is-refused",
                    test_owner_api_from_the_work_is_refused);
+  g_test_add_func ("/Tw/BadInput/owner-api-from-another-thread-is-refused",
+                   test_owner_api_from_another_thread_is_refused);
   g_test_add_func ("/Tw/BadInput/pool-api-rejects-invalid-arguments",
                    test_pool_api_rejects_invalid_arguments);
   g_test_add_func ("/Tw/BadInput/child-process-worker-api-rejects-invalid-arguments",
