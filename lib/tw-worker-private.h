@@ -48,11 +48,12 @@ typedef enum
   TW_EVENT_DONE,      /* terminal signal + finished */
 } TwEventKind;
 
-typedef struct _TwRun TwRun;
+typedef struct _TwRun   TwRun;
+typedef struct _TwEvent TwEvent;
 
 struct _TwEvent
 {
-  GList        link;      /* link.data == this event */
+  TwDispatchItem item;    /* first; item.dispatch is _tw_event_dispatch() */
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
@@ -116,7 +117,7 @@ void     _tw_run_execute           (TwRun        *run);
  * thread must not touch @run afterwards. */
 void     _tw_run_push_done         (TwRun        *run);
 /* Owner thread: dispatches one event (called by the dispatcher). Frees it. */
-void     _tw_event_dispatch        (TwEvent      *event);
+void     _tw_event_dispatch        (TwDispatchItem *item);
 /* Any thread: frees an event that will never be dispatched. */
 void     _tw_event_free            (TwEvent      *event);
 

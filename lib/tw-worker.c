@@ -351,6 +351,7 @@ tw_event_new (TwRun       *run,
 {
   TwEvent *event = g_new0 (TwEvent, 1);
 
+  event->item.dispatch = _tw_event_dispatch;
   event->run = run;
   event->kind = kind;
   return event;
@@ -368,7 +369,7 @@ static void
 tw_run_push (TwRun       *run,
              TwEventKind  kind)
 {
-  _tw_dispatcher_push (run->dispatcher, tw_event_new (run, kind));
+  _tw_dispatcher_push (run->dispatcher, &tw_event_new (run, kind)->item);
 }
 
 TwRun *
@@ -491,7 +492,7 @@ tw_run_yield (TwRun   *run,
 
       _tw_value_move (&event->value, value);
       g_atomic_int_inc (&run->pending_yields);
-      _tw_dispatcher_push (run->dispatcher, event);
+      _tw_dispatcher_push (run->dispatcher, &event->item);
       return _tw_run_checkpoint (run);
     }
 
@@ -540,7 +541,7 @@ tw_run_yield (TwRun   *run,
 
           _tw_value_move (&event->value, value);
           g_atomic_int_inc (&run->pending_yields);
-          _tw_dispatcher_push (run->dispatcher, event);
+          _tw_dispatcher_push (run->dispatcher, &event->item);
         }
     }
 
@@ -915,8 +916,9 @@ tw_event_is_held (TwWorkerPrivate *priv,
 }
 
 void
-_tw_event_dispatch (TwEvent *event)
+_tw_event_dispatch (TwDispatchItem *item)
 {
+  TwEvent *event = (TwEvent *) item;
   TwWorker *self = event->run->worker;
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
@@ -927,7 +929,7 @@ _tw_event_dispatch (TwEvent *event)
     }
 
   /* The held event keeps its run, and the run keeps the worker. */
-  g_queue_push_tail_link (&priv->held, &event->link);
+  g_queue_push_tail_link (&priv->held, &event->item.link);
   if (priv->held.length == 1)
     priv->gate_ready (self, priv->gate_data);
 }
@@ -2852,7 +2854,7 @@ tw_worker_warn (TwWorker   *self,
 
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
-  _tw_dispatcher_push (run->dispatcher, event);
+  _tw_dispatcher_push (run->dispatcher, &event->item);
 }
 
 /**
