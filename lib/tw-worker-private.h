@@ -157,4 +157,38 @@ void     _tw_context_post          (GMainContext *context,
 
 void     _tw_i18n_init             (void);
 
+/* The UI side of a worker (tw-worker-ui.c): its action group and the objects
+ * it quits with, made on first use. The worker keeps a pointer to it and
+ * tells it when what its methods would do changes. */
+typedef struct _TwWorkerUi TwWorkerUi;
+
+typedef enum
+{
+  TW_WORKER_CAN_START        = 1 << 0,
+  TW_WORKER_CAN_PAUSE        = 1 << 1,
+  TW_WORKER_CAN_RESUME       = 1 << 2,
+  TW_WORKER_CAN_TOGGLE_PAUSE = 1 << 3,
+  TW_WORKER_CAN_QUIT         = 1 << 4,
+  TW_WORKER_CAN_RESTART      = 1 << 5,
+  TW_WORKER_PAUSE_REQUESTED  = 1 << 6,
+} TwWorkerControls;
+
+/* Owner thread: which of the worker's methods would do something now. */
+TwWorkerControls _tw_worker_get_controls (TwWorker     *self);
+gboolean _tw_worker_is_owner_thread (TwWorker     *self);
+/* Owner thread: the worker's TwWorkerUi, made if @create. */
+TwWorkerUi *_tw_worker_get_ui       (TwWorker     *self,
+                                     gboolean      create);
+TwWorkerUi *_tw_worker_ui_new       (TwWorker     *self);
+/* Owner thread, after the controls may have changed. */
+void     _tw_worker_ui_update      (TwWorkerUi   *ui);
+/* From the worker's finalize. */
+void     _tw_worker_ui_free        (TwWorkerUi   *ui);
+
+/* Worker thread: sets the fraction and the text of the progress in one
+ * update, so that the owner never sees one without the other. */
+void     _tw_worker_set_progress_and_text (TwWorker   *self,
+                                           double      fraction,
+                                           const char *text);
+
 G_END_DECLS
