@@ -87,6 +87,7 @@ _tw_worker_ui_update (TwWorkerUi *ui)
 {
   TwWorkerControls controls;
   gboolean pause_requested;
+  g_autoptr(GVariant) state = NULL;
 
   if (ui->group == NULL)
     return;
@@ -97,7 +98,8 @@ _tw_worker_ui_update (TwWorkerUi *ui)
                                  (controls & action_entries[i].enabled_when) != 0);
 
   pause_requested = (controls & TW_WORKER_PAUSE_REQUESTED) != 0;
-  if (g_variant_get_boolean (g_action_get_state (G_ACTION (ui->actions[TOGGLE_PAUSE]))) != pause_requested)
+  state = g_action_get_state (G_ACTION (ui->actions[TOGGLE_PAUSE]));
+  if (g_variant_get_boolean (state) != pause_requested)
     g_simple_action_set_state (ui->actions[TOGGLE_PAUSE], g_variant_new_boolean (pause_requested));
 }
 
