@@ -405,7 +405,7 @@ apply_progress_line (Child      *child,
   /* Fraction and text as one update: the owner never shows one without the
    * other. */
   if (*end == ' ')
-    _tw_worker_set_progress_and_text (child->worker, fraction, end + 1);
+    tw_worker_set_progress_with_text (child->worker, fraction, end + 1);
   else
     tw_worker_set_progress (child->worker, fraction);
   return TRUE;

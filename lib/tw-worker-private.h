@@ -185,10 +185,4 @@ void     _tw_worker_ui_update      (TwWorkerUi   *ui);
 /* From the worker's finalize. */
 void     _tw_worker_ui_free        (TwWorkerUi   *ui);
 
-/* Worker thread: sets the fraction and the text of the progress in one
- * update, so that the owner never sees one without the other. */
-void     _tw_worker_set_progress_and_text (TwWorker   *self,
-                                           double      fraction,
-                                           const char *text);
-
 G_END_DECLS

@@ -2878,10 +2878,24 @@ tw_worker_set_progress (TwWorker *self,
   tw_run_update_progress (run, TRUE, normalize_fraction (fraction), FALSE, NULL);
 }
 
-/* Worker thread, from the work (the subprocess worker's `PROGRESS` lines):
- * one update, so no flush on the owner shows one half of it. */
+/**
+ * tw_worker_set_progress_with_text:
+ * @self: a worker
+ * @fraction: the progress, 0 to 1, or negative (or NaN) when unknown
+ * @text: (nullable): a text describing the progress
+ *
+ * Updates [property@Tw.Worker:progress] and
+ * [property@Tw.Worker:progress-text] in one update: the owner never shows
+ * the new fraction with the old text, and a `notify::progress` handler reads
+ * the text that came with the fraction (two calls,
+ * [method@Tw.Worker.set_progress] then [method@Tw.Worker.set_progress_text],
+ * may be delivered apart). Coalesced like [method@Tw.Worker.set_progress].
+ * The subprocess worker's `PROGRESS 0.5 half` lines use it.
+ *
+ * Call on the worker thread, from the work.
+ */
 void
-_tw_worker_set_progress_and_text (TwWorker   *self,
+tw_worker_set_progress_with_text (TwWorker   *self,
                                   double      fraction,
                                   const char *text)
 {

@@ -279,6 +279,10 @@ TW_AVAILABLE_IN_ALL
 void           tw_worker_set_progress_text (TwWorker            *self,
                                             const char          *text);
 TW_AVAILABLE_IN_ALL
+void           tw_worker_set_progress_with_text (TwWorker       *self,
+                                                 double          fraction,
+                                                 const char     *text);
+TW_AVAILABLE_IN_ALL
 void           tw_worker_warn              (TwWorker            *self,
                                             const char          *message);
 TW_AVAILABLE_IN_ALL

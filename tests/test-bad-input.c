@@ -213,6 +213,7 @@ test_worker_thread_api_outside_the_work (void)
       g_assert_false (CRITICAL (pattern, tw_worker_sleep, w, 1));
       CRITICAL_VOID (pattern, tw_worker_set_progress, w, 0.5);
       CRITICAL_VOID (pattern, tw_worker_set_progress_text, w, "p");
+      CRITICAL_VOID (pattern, tw_worker_set_progress_with_text, w, 0.5, "p");
       CRITICAL_VOID (pattern, tw_worker_warn, w, "w");
       g_assert_null (CRITICAL (pattern, tw_worker_get_cancellable, w));
 

@@ -637,8 +637,8 @@ progress_log_connect (ProgressLog *log,
   g_signal_connect (worker, "notify::progress-text", G_CALLBACK (on_progress_notify), log);
 }
 
-/* Sets the fraction and the text, then lets the test deliver them: both are
- * in the run's progress before the owner takes it. */
+/* Two updates, then one: each lands in the run's progress before the owner
+ * takes it (the test waits on the gates without iterating). */
 static void
 set_progress_then_open (TwWorker *worker,
                         gpointer  user_data)
@@ -649,6 +649,8 @@ set_progress_then_open (TwWorker *worker,
   tw_worker_set_progress_text (worker, "half");
   tw_gate_open (&gates[0]);
   tw_gate_wait (&gates[1]);
+  tw_worker_set_progress_with_text (worker, 0.75, "three quarters");
+  tw_gate_open (&gates[2]);
 }
 
 static void
@@ -657,30 +659,34 @@ test_progress_and_text_notified_after_both_changed (void)
   g_autoptr(TwWorker) worker = NULL;
   g_autoptr(TwRecorder) rec = NULL;
   ProgressLog log;
-  TwGate gates[2];
+  TwGate gates[3];
 
-  tw_gate_init (&gates[0]);
-  tw_gate_init (&gates[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (gates); i++)
+    tw_gate_init (&gates[i]);
   worker = tw_function_worker_new (set_progress_then_open, gates, NULL);
   rec = tw_recorder_new (worker);
   progress_log_connect (&log, worker);
 
   tw_worker_start (worker);
-  tw_gate_wait (&gates[0]);   /* without iterating: nothing delivered yet */
+  tw_gate_wait (&gates[0]);
   TW_TEST_WAIT_UNTIL (tw_worker_get_progress_text (worker) != NULL);
   tw_gate_open (&gates[1]);
+  tw_gate_wait (&gates[2]);
   tw_recorder_wait_finished (rec, 1);
 
   /* Each handler sees both new values. */
-  g_assert_cmpstr (log.log->str, ==, "progress:0.5/half progress-text:0.5/half ");
+  g_assert_cmpstr (log.log->str, ==,
+                   "progress:0.5/half progress-text:0.5/half "
+                   "progress:0.75/three quarters progress-text:0.75/three quarters ");
 
   /* A new run resets both, before either is notified (in the notify queue
    * of `started`, which GObject empties in either order). */
   g_string_truncate (log.log, 0);
-  tw_gate_clear (&gates[0]);
-  tw_gate_clear (&gates[1]);
-  tw_gate_init (&gates[0]);
-  tw_gate_init (&gates[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (gates); i++)
+    {
+      tw_gate_clear (&gates[i]);
+      tw_gate_init (&gates[i]);
+    }
   tw_gate_open (&gates[1]);
   tw_worker_start (worker);
   tw_recorder_wait_finished (rec, 2);
@@ -689,8 +695,8 @@ test_progress_and_text_notified_after_both_changed (void)
                  g_str_has_prefix (log.log->str, "progress-text:0/- progress:0/- "));
 
   g_string_free (log.log, TRUE);
-  tw_gate_clear (&gates[0]);
-  tw_gate_clear (&gates[1]);
+  for (guint i = 0; i < G_N_ELEMENTS (gates); i++)
+    tw_gate_clear (&gates[i]);
 }
 
 /* What `PROGRESS <fraction> <text>` lines of the script below say. */
