@@ -141,7 +141,7 @@ toggle_pause_change_state_cb (GSimpleAction *action,
  * `resume`, `toggle-pause`, `quit` and `restart` call the methods of those
  * names. Each is enabled exactly when its method would do something, and the
  * group follows the worker on the owner context as its state changes (the
- * table is in the GTK page of this manual). `toggle-pause` has a boolean
+ * table is in [the GTK page](gtk.html#the-workers-actions) of this manual). `toggle-pause` has a boolean
  * state, %TRUE while a pause is requested, so a `GtkToggleButton` shows it;
  * changing that state pauses or resumes.
  *

@@ -28,13 +28,16 @@
  * - Owner thread: [method@Tw.Worker.start], [method@Tw.Worker.pause],
  *   [method@Tw.Worker.resume], [method@Tw.Worker.toggle_pause],
  *   [method@Tw.Worker.quit], [method@Tw.Worker.send],
- *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async], the property
- *   setters and every getter of run state.
+ *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async],
+ *   [method@Tw.Worker.get_actions] (and the activation of its actions),
+ *   [method@Tw.Worker.quit_with], the property setters and every getter of
+ *   run state.
  * - Worker thread, only from inside the work: [method@Tw.Worker.yield_value]
  *   and its conveniences, [method@Tw.Worker.return_value] and its
  *   conveniences, [method@Tw.Worker.return_error],
  *   [method@Tw.Worker.checkpoint], [method@Tw.Worker.sleep],
- *   [method@Tw.Worker.set_progress], [method@Tw.Worker.warn],
+ *   [method@Tw.Worker.set_progress], [method@Tw.Worker.set_progress_text],
+ *   [method@Tw.Worker.set_progress_with_text], [method@Tw.Worker.warn],
  *   [method@Tw.Worker.get_cancellable].
  *
  * ## Signal order
