@@ -402,9 +402,12 @@ apply_progress_line (Child      *child,
   if (end == number || (*end != '\0' && *end != ' ') || !isfinite (fraction))
     return FALSE;
 
-  tw_worker_set_progress (child->worker, fraction);
+  /* Fraction and text as one update: the owner never shows one without the
+   * other. */
   if (*end == ' ')
-    tw_worker_set_progress_text (child->worker, end + 1);
+    tw_worker_set_progress_with_text (child->worker, fraction, end + 1);
+  else
+    tw_worker_set_progress (child->worker, fraction);
   return TRUE;
 }
 

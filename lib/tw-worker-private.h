@@ -189,4 +189,31 @@ _tw_debug_enabled (void)
 #define TW_DEBUG(...) \
   G_STMT_START { if (G_UNLIKELY (_tw_debug_enabled ())) g_debug (__VA_ARGS__); } G_STMT_END
 
+/* The UI side of a worker (tw-worker-ui.c): its action group and the objects
+ * it quits with, made on first use. The worker keeps a pointer to it and
+ * tells it when what its methods would do changes. */
+typedef struct _TwWorkerUi TwWorkerUi;
+
+typedef enum
+{
+  TW_WORKER_CAN_START        = 1 << 0,
+  TW_WORKER_CAN_PAUSE        = 1 << 1,
+  TW_WORKER_CAN_RESUME       = 1 << 2,
+  TW_WORKER_CAN_TOGGLE_PAUSE = 1 << 3,
+  TW_WORKER_CAN_QUIT         = 1 << 4,
+  TW_WORKER_CAN_RESTART      = 1 << 5,
+  TW_WORKER_PAUSE_REQUESTED  = 1 << 6,
+} TwWorkerControls;
+
+/* Owner thread: which of the worker's methods would do something now. */
+TwWorkerControls _tw_worker_get_controls (TwWorker     *self);
+/* Owner thread: the worker's TwWorkerUi, made if @create. */
+TwWorkerUi *_tw_worker_get_ui       (TwWorker     *self,
+                                     gboolean      create);
+TwWorkerUi *_tw_worker_ui_new       (TwWorker     *self);
+/* Owner thread, after the controls may have changed. */
+void     _tw_worker_ui_update      (TwWorkerUi   *ui);
+/* From the worker's finalize. */
+void     _tw_worker_ui_free        (TwWorkerUi   *ui);
+
 G_END_DECLS

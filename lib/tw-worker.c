@@ -43,15 +43,18 @@ _tw_debug_env_read (void)
  * - Owner thread: [method@Tw.Worker.start], [method@Tw.Worker.pause],
  *   [method@Tw.Worker.resume], [method@Tw.Worker.toggle_pause],
  *   [method@Tw.Worker.quit], [method@Tw.Worker.send],
- *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async], the property
- *   setters and every getter of run state. The functions that change
- *   something refuse any other thread (a work that calls them, say) with a
- *   critical, and leave the worker as it was.
+ *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async],
+ *   [method@Tw.Worker.get_actions] (and the activation of its actions),
+ *   [method@Tw.Worker.quit_with], the property setters and every getter of
+ *   run state. The functions that change something refuse any other thread
+ *   (a work that calls them, say) with a critical, and leave the worker as
+ *   it was.
  * - Worker thread, only from inside the work: [method@Tw.Worker.yield_value]
  *   and its conveniences, [method@Tw.Worker.return_value] and its
  *   conveniences, [method@Tw.Worker.return_error],
  *   [method@Tw.Worker.checkpoint], [method@Tw.Worker.sleep],
- *   [method@Tw.Worker.set_progress], [method@Tw.Worker.warn],
+ *   [method@Tw.Worker.set_progress], [method@Tw.Worker.set_progress_text],
+ *   [method@Tw.Worker.set_progress_with_text], [method@Tw.Worker.warn],
  *   [method@Tw.Worker.get_cancellable].
  *
  * ## Signal order
@@ -104,6 +107,10 @@ typedef struct
   gpointer       gate_data;
   GDestroyNotify gate_destroy;
   GQueue         held;          /* TwEvent*, in dispatch order */
+
+  /* Actions and quit_with() (tw-worker-ui.c), owner thread; NULL until a
+   * caller asks for either. */
+  TwWorkerUi    *ui;
 } TwWorkerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TwWorker, tw_worker, G_TYPE_OBJECT)
@@ -381,16 +388,27 @@ set_progress (TwWorker   *self,
               const char *text)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  gboolean progress_changed = priv->progress != progress;
+  gboolean text_changed = set_str (&priv->progress_text, text);
 
-  if (priv->progress != progress)
-    {
-      priv->progress = progress;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
-    }
-  if (set_str (&priv->progress_text, text))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS_TEXT]);
-    }
+  /* Both change before either is notified: a `notify::progress` handler
+   * reads the text that came with the fraction. */
+  priv->progress = progress;
+  if (progress_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  if (text_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS_TEXT]);
+}
+
+/* Owner thread: the actions (if anyone asked for them) follow what the
+ * worker's methods would do now. */
+static inline void
+controls_changed (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (G_UNLIKELY (priv->ui != NULL))
+    _tw_worker_ui_update (priv->ui);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -894,6 +912,7 @@ tw_run_dispatch_done (TwRun *run)
   priv->pause_requested = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
   thaw_notify_if_frozen (self, frozen);
+  controls_changed (self);
 
   g_signal_emit (self, signals[FINISHED], 0);
 
@@ -1262,6 +1281,7 @@ tw_worker_finalize (GObject *object)
 
   if (priv->gate_destroy != NULL)
     priv->gate_destroy (priv->gate_data);
+  g_clear_pointer (&priv->ui, _tw_worker_ui_free);
 
   _tw_value_clear (&priv->value);
   g_clear_error (&priv->error);
@@ -1698,6 +1718,7 @@ tw_worker_start_run (TwWorker *self)
   set_state (self, TW_WORKER_STATE_WAITING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
   thaw_notify_if_frozen (self, frozen);
+  controls_changed (self);
 
   _tw_pool_submit (priv->pool, run);
 }
@@ -1773,7 +1794,10 @@ tw_worker_quit (TwWorker *self)
         }
     }
   if (run == NULL || run->quit_called)
-    return;
+    {
+      controls_changed (self);
+      return;
+    }
 
   run->quit_called = TRUE;
   set_abort_requested (self, TRUE);
@@ -1786,6 +1810,7 @@ tw_worker_quit (TwWorker *self)
       tw_run_push (run, TW_EVENT_STARTED);
       tw_run_push (run, TW_EVENT_DONE);
     }
+  controls_changed (self);
 }
 
 /**
@@ -1813,6 +1838,7 @@ tw_worker_pause (TwWorker *self)
     return;
   priv->pause_requested = TRUE;
   TW_WORKER_GET_CLASS (self)->pause (self);
+  controls_changed (self);
 }
 
 /**
@@ -1838,6 +1864,7 @@ tw_worker_resume (TwWorker *self)
     return;
   priv->pause_requested = FALSE;
   TW_WORKER_GET_CLASS (self)->resume (self);
+  controls_changed (self);
 }
 
 /**
@@ -1950,6 +1977,7 @@ tw_worker_restart (TwWorker *self)
   tw_worker_quit (self);
   priv->restart_pending = TRUE;
   priv->pending_tasks = joined;
+  controls_changed (self);
 }
 
 static void
@@ -2521,6 +2549,48 @@ tw_worker_get_context (TwWorker *self)
 }
 
 /* ------------------------------------------------------------------------ */
+/* What the worker's methods would do (for its actions, tw-worker-ui.c)     */
+
+/* The table of doc/gtk.md ("Buttons and menus"), read off the methods above:
+ * each flag is set exactly when that method would change something. */
+TwWorkerControls
+_tw_worker_get_controls (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwRun *run = priv->run;
+  gboolean live = run != NULL && !run->quit_called;
+  TwWorkerControls controls = 0;
+
+  if (run == NULL && !priv->restart_pending)
+    controls |= TW_WORKER_CAN_START;
+  /* A pending restart is quit's to cancel. */
+  if (live || priv->restart_pending)
+    controls |= TW_WORKER_CAN_QUIT;
+  if (live)
+    {
+      controls |= TW_WORKER_CAN_TOGGLE_PAUSE;
+      controls |= priv->pause_requested ? TW_WORKER_CAN_RESUME : TW_WORKER_CAN_PAUSE;
+      if (priv->pause_requested)
+        controls |= TW_WORKER_PAUSE_REQUESTED;
+    }
+  if (!priv->restart_pending)
+    controls |= TW_WORKER_CAN_RESTART;
+
+  return controls;
+}
+
+TwWorkerUi *
+_tw_worker_get_ui (TwWorker *self,
+                   gboolean  create)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (priv->ui == NULL && create)
+    priv->ui = _tw_worker_ui_new (self);
+  return priv->ui;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Worker thread API                                                        */
 
 /* The worker-thread API finds its run through the calling thread; called
@@ -2935,12 +3005,13 @@ static void
 tw_run_update_progress (TwRun      *run,
                         gboolean    set_fraction,
                         double      fraction,
+                        gboolean    set_text,
                         const char *text)
 {
   g_mutex_lock (&run->lock);
   if (set_fraction)
     run->progress = fraction;
-  else
+  if (set_text)
     set_str (&run->progress_text, text);
   run->progress_changed = TRUE;
   if (!run->progress_queued)
@@ -2949,6 +3020,16 @@ tw_run_update_progress (TwRun      *run,
       tw_run_push (run, TW_EVENT_PROGRESS);
     }
   g_mutex_unlock (&run->lock);
+}
+
+/* NaN (say 0/0 before the total is known) is unknown progress too: it would
+ * otherwise notify on every flush and reach bound properties. */
+static double
+normalize_fraction (double fraction)
+{
+  if (!(fraction >= 0.0))
+    return -1.0;
+  return MIN (fraction, 1.0);
 }
 
 /**
@@ -2968,14 +3049,33 @@ tw_worker_set_progress (TwWorker *self,
 {
   RETURN_RUN_OR (self, /* void */);
 
-  /* NaN (say 0/0 before the total is known) is unknown progress too: it
-   * would otherwise notify on every flush and reach bound properties. */
-  if (!(fraction >= 0.0))
-    fraction = -1.0;
-  else if (fraction > 1.0)
-    fraction = 1.0;
+  tw_run_update_progress (run, TRUE, normalize_fraction (fraction), FALSE, NULL);
+}
 
-  tw_run_update_progress (run, TRUE, fraction, NULL);
+/**
+ * tw_worker_set_progress_with_text:
+ * @self: a worker
+ * @fraction: the progress, 0 to 1, or negative (or NaN) when unknown
+ * @text: (nullable): a text describing the progress
+ *
+ * Updates [property@Tw.Worker:progress] and
+ * [property@Tw.Worker:progress-text] in one update: the owner never shows
+ * the new fraction with the old text, and a `notify::progress` handler reads
+ * the text that came with the fraction (two calls,
+ * [method@Tw.Worker.set_progress] then [method@Tw.Worker.set_progress_text],
+ * may be delivered apart). Coalesced like [method@Tw.Worker.set_progress].
+ * The subprocess worker's `PROGRESS 0.5 half` lines use it.
+ *
+ * Call on the worker thread, from the work.
+ */
+void
+tw_worker_set_progress_with_text (TwWorker   *self,
+                                  double      fraction,
+                                  const char *text)
+{
+  RETURN_RUN_OR (self, /* void */);
+
+  tw_run_update_progress (run, TRUE, normalize_fraction (fraction), TRUE, text);
 }
 
 /**
@@ -2994,7 +3094,7 @@ tw_worker_set_progress_text (TwWorker   *self,
 {
   RETURN_RUN_OR (self, /* void */);
 
-  tw_run_update_progress (run, FALSE, 0.0, text);
+  tw_run_update_progress (run, FALSE, 0.0, TRUE, text);
 }
 
 /**

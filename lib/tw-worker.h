@@ -197,6 +197,13 @@ void           tw_worker_set_pool          (TwWorker            *self,
 TW_AVAILABLE_IN_ALL
 GMainContext  *tw_worker_get_context       (TwWorker            *self);
 
+/* Owner thread: user interfaces (tw-worker-ui.c) */
+TW_AVAILABLE_IN_ALL
+GActionGroup  *tw_worker_get_actions       (TwWorker            *self);
+TW_AVAILABLE_IN_ALL
+void           tw_worker_quit_with         (TwWorker            *self,
+                                            gpointer             object);
+
 /**
  * TwDeliveryReadyFunc:
  * @worker: the worker
@@ -271,6 +278,10 @@ void           tw_worker_set_progress      (TwWorker            *self,
 TW_AVAILABLE_IN_ALL
 void           tw_worker_set_progress_text (TwWorker            *self,
                                             const char          *text);
+TW_AVAILABLE_IN_ALL
+void           tw_worker_set_progress_with_text (TwWorker       *self,
+                                                 double          fraction,
+                                                 const char     *text);
 TW_AVAILABLE_IN_ALL
 void           tw_worker_warn              (TwWorker            *self,
                                             const char          *message);

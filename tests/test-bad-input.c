@@ -124,6 +124,8 @@ test_owner_api_rejects_null_and_other_types (void)
       g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_context, w));
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_delivery_gate, w, NULL, NULL, NULL);
       g_assert_false (CRITICAL (NOT_A_WORKER, tw_worker_deliver_held, w, 0));
+      g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_actions, w));
+      CRITICAL_VOID (NOT_A_WORKER, tw_worker_quit_with, w, other);
     }
 }
 
@@ -164,6 +166,8 @@ test_owner_api_rejects_invalid_arguments (void)
   CRITICAL_VOID ("*max_pending >= 1*", tw_worker_set_max_pending_yields, worker, 0);
   g_assert_cmpuint (tw_worker_get_max_pending_yields (worker), >=, 1);
   CRITICAL_VOID ("*TW_IS_POOL*", tw_worker_set_pool, worker, (TwPool *) not_a_pool);
+  CRITICAL_VOID ("*G_IS_OBJECT*", tw_worker_quit_with, worker, NULL);
+  CRITICAL_VOID ("*self != object*", tw_worker_quit_with, worker, worker);
 
   /* Programmer errors of state: start twice, change the pool while running. */
   tw_worker_start (worker);
@@ -211,6 +215,7 @@ test_worker_thread_api_outside_the_work (void)
       g_assert_false (CRITICAL (pattern, tw_worker_sleep, w, 1));
       CRITICAL_VOID (pattern, tw_worker_set_progress, w, 0.5);
       CRITICAL_VOID (pattern, tw_worker_set_progress_text, w, "p");
+      CRITICAL_VOID (pattern, tw_worker_set_progress_with_text, w, 0.5, "p");
       CRITICAL_VOID (pattern, tw_worker_warn, w, "w");
       g_assert_null (CRITICAL (pattern, tw_worker_get_cancellable, w));
 

@@ -28,6 +28,7 @@ import inspect
 import sys
 import threading
 import warnings
+import weakref
 
 import gi
 from gi.module import get_introspection_module
@@ -66,7 +67,8 @@ class _WorkerState:
 
     def __init__(self):
         self.lock = threading.Lock()     # intrusive cancel
-        self.slots = {}                  # signal -> [(slot, handler id)], owner thread
+        self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
+        self.quit_with = set()           # id() of the objects given to quit_with()
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
@@ -436,9 +438,12 @@ class _BoundSignal:
         if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
             n_args = 0
         state = _state(self._worker)
+        held = _Slot(slot)
+        if held.owner_id() in state.quit_with:
+            held.hold_weakly()
         handler_id = GObject.Object.connect(self._worker, self._name, _handler,
-                                            (self._name, slot, n_args))
-        state.slots.setdefault(self._name, []).append((slot, handler_id))
+                                            (self._name, held, n_args))
+        state.slots.setdefault(self._name, []).append((held, handler_id))
         return handler_id
 
     def disconnect(self, slot=None):
@@ -447,7 +452,7 @@ class _BoundSignal:
         keep = []
         found = False
         for connected, handler_id in slots:
-            if slot is None or connected == slot:
+            if slot is None or connected.matches(slot):
                 GObject.Object.disconnect(self._worker, handler_id)
                 found = True
             else:
@@ -510,6 +515,66 @@ class _Signal:
         if worker is None:
             return self
         return _BoundSignal(worker, self.name)
+
+
+class _Slot:
+    """A connected slot. A method of an object given to quit_with() is held
+    through a weak reference, so that connecting it does not keep the object
+    (a closed window) alive, which would keep it from ever being disposed."""
+
+    __slots__ = ('_strong', '_weak', '_owner_id')
+
+    def __init__(self, slot):
+        self._strong = slot
+        self._weak = None
+        self._owner_id = None
+
+    def target(self):
+        return self._strong if self._weak is None else self._weak()
+
+    def owner_id(self):
+        """id() of the object the slot is a method of (None if it is not)."""
+        if self._owner_id is not None:
+            return self._owner_id
+        owner = getattr(self._strong, '__self__', None)
+        return None if owner is None else id(owner)
+
+    def hold_weakly(self):
+        if self._weak is not None:
+            return
+        try:
+            weak = weakref.WeakMethod(self._strong)
+        except TypeError:
+            return   # not a method of a Python object: held as it is
+        self._owner_id = id(self._strong.__self__)
+        self._weak = weak
+        self._strong = None
+
+    def matches(self, slot):
+        return self.target() == slot
+
+    def __call__(self, *args):
+        slot = self.target()
+        if slot is not None:
+            slot(*args)
+
+
+def _disconnect_slots_of(worker_ref, obj_id):
+    """The dispose of an object given to quit_with(): disconnects the slots
+    of the worker that are methods of that object."""
+    worker = worker_ref()
+    if worker is None:
+        return
+    state = _state(worker)
+    state.quit_with.discard(obj_id)
+    for slots in state.slots.values():
+        keep = []
+        for slot, handler_id in slots:
+            if slot.owner_id() == obj_id:
+                GObject.Object.disconnect(worker, handler_id)
+            else:
+                keep.append((slot, handler_id))
+        slots[:] = keep
 
 
 class _SyncRun:
@@ -600,6 +665,30 @@ class Worker(Tw.Worker):
         if sync is not None:
             sync.abort = True
         Tw.Worker.quit(self)
+
+    def quit_with(self, obj):
+        """Quits the run when @obj (a widget, a window, any GObject) is
+        disposed, and keeps the worker's slots off it: slots connected
+        through this worker's signal attributes that are methods of @obj
+        (``worker.yielded.connect(window.show_value)``), before or after
+        this call, hold @obj only weakly, so they do not keep a closed
+        window alive, and they are disconnected when it is disposed; the C
+        library disconnects handlers whose data is @obj. The worker stays
+        usable and may be started again. See ``Tw.Worker.quit_with()``;
+        owner thread."""
+        if not isinstance(obj, GObject.Object):
+            raise TypeError('quit_with() needs a GObject, not %r' % (obj,))
+        state = _state(self)
+        obj_id = id(obj)
+        if obj_id not in state.quit_with:
+            state.quit_with.add(obj_id)
+            for slots in state.slots.values():
+                for slot, _handler_id in slots:
+                    if slot.owner_id() == obj_id:
+                        slot.hold_weakly()
+            # Registered before the library's, so it runs first in the dispose.
+            obj.weak_ref(_disconnect_slots_of, weakref.ref(self), obj_id)
+        Tw.Worker.quit_with(self, obj)
 
     def send(self, value):
         """Sends any Python object into a running generator: the value of
