@@ -63,8 +63,11 @@ def start_cluster():
     thread (it takes seconds). Returns (cluster, client, futures)."""
     import distributed
 
+    # Everything on 127.0.0.1: no dashboard, the workers' HTTP servers local.
     cluster = distributed.LocalCluster(n_workers=N_WORKERS, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, host='127.0.0.1',
+                                       dashboard_address=None,
+                                       worker_dashboard_address='127.0.0.1:0')
     client = distributed.Client(cluster)
     futures = [client.submit(tile, x, y, pure=False) for x, y in tiles()]
     return cluster, client, futures

@@ -64,7 +64,10 @@ class Cluster:
 
     def start_scheduler(self):
         self.scheduler = self._spawn(
-            ['scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard'],
+            # The scheduler serves HTTP even without a dashboard: on a free
+            # local port too, not on 0.0.0.0:8787.
+            ['scheduler', '--host', '127.0.0.1', '--port', '0', '--no-dashboard',
+             '--dashboard-address', '127.0.0.1:0'],
             subprocess.PIPE)
         ready = threading.Event()
 
@@ -89,7 +92,8 @@ class Cluster:
         with log:
             self.workers[name] = self._spawn(
                 ['worker', self.address, '--name', name, '--host', '127.0.0.1',
-                 '--nthreads', str(THREADS_PER_WORKER), '--no-nanny', '--no-dashboard',
+                 '--nthreads', str(THREADS_PER_WORKER), '--no-nanny',
+                 '--no-dashboard', '--dashboard-address', '127.0.0.1:0',
                  '--memory-limit', '0', '--death-timeout', str(int(DEADLINE_S)),
                  '--local-directory', self.directory], log)
 
@@ -309,7 +313,7 @@ def test_a_dask_worker_killed_mid_run_never_hangs_the_run(cluster, client, gates
     worker.start()
     victim = cluster.process_at(gates.started('run', future.key))
     victim.send_signal(signal.SIGKILL)
-    victim.wait(DEADLINE_S)
+    assert victim.wait(DEADLINE_S) == -signal.SIGKILL
     gates.open('go')        # the task, run again elsewhere, can finish
     rec.wait_finished()
     if rec.log == 'SYRF':   # recomputed on the other worker

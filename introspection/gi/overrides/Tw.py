@@ -815,7 +815,10 @@ def _cancel_futures(futures):
         else:
             future.cancel()
     for client, pending in by_client.values():
-        client.cancel(pending)
+        try:
+            client.cancel(pending)
+        except Exception as exc:   # a closed client: say so, end the run anyway
+            warnings.warn('could not cancel %d dask futures: %r' % (len(pending), exc))
 
 
 class _FuturesWorker(Worker):
