@@ -204,6 +204,21 @@ def test_pause_holds_results_until_resume(threads):
     assert sorted(rec.values()) == [0, 1, 2]
 
 
+def test_future_worker_pause_holds_the_result_until_resume():
+    future = concurrent.futures.Future()
+    worker = Tw.future_worker(future)
+    rec = Recorder(worker)
+    worker.started.connect(worker.pause)
+    worker.start()
+    run_until(lambda: rec.count('paused'), 'paused')
+    future.set_result('held')       # runs the done callback here, at once
+    drain_main_context()
+    assert rec.log == 'SP'
+    worker.resume()
+    rec.wait_finished()
+    assert rec.log == 'SPURF' and rec.values('returned') == ['held']
+
+
 def test_empty_as_completed_returns_with_full_progress():
     worker = Tw.as_completed_worker([])
     rec = Recorder(worker)
