@@ -871,6 +871,235 @@ __all__.append('Pool')
 
 
 # ---------------------------------------------------------------------------
+# Futures: concurrent.futures and dask.distributed results on the main loop
+#
+# A worker thread waits on the futures' own completion: each future's
+# add_done_callback() appends it to a _Completions, whose condition variable
+# the worker thread sleeps on (no polling; dask's as_completed iterator wakes
+# every 100 ms, so it is not used). quit() and pause() wake the thread too.
+# Cancelling happens on the worker thread: for dask it is a round trip to the
+# scheduler, which the owner thread must never wait for. dask is never
+# imported here: a dask future exists only if the application imported
+# distributed.
+
+class _Completions:
+    """The futures of one run, in the order they completed. add() runs on
+    whatever thread completes a future; wait() on the worker thread."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._done = collections.deque()
+        self._woken = False
+
+    def add(self, item):
+        with self._cond:
+            self._done.append(item)
+            self._cond.notify()
+
+    def wake(self):
+        """Owner thread (quit, pause): wait() returns None once."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def wait(self):
+        """The next completed item, or None after wake()."""
+        with self._cond:
+            while not self._done and not self._woken:
+                self._cond.wait()
+            self._woken = False
+            return self._done.popleft() if self._done else None
+
+
+def _is_dask_future(future):
+    distributed = sys.modules.get('distributed')
+    return distributed is not None and isinstance(future, distributed.Future)
+
+
+def _cancel_futures(futures):
+    """Cancels the futures that are not done: a dask future on its cluster
+    (one request per client), a concurrent.futures future if it has not
+    started (a running one cannot be stopped; its result is dropped).
+    Worker thread."""
+    by_client = {}
+    for future in futures:
+        if future.done():
+            continue
+        if _is_dask_future(future):
+            by_client.setdefault(id(future.client), (future.client, []))[1].append(future)
+        else:
+            future.cancel()
+    for client, pending in by_client.values():
+        try:
+            client.cancel(pending)
+        except Exception as exc:   # a closed client: say so, end the run anyway
+            warnings.warn('could not cancel %d dask futures: %r' % (len(pending), exc))
+
+
+class _FuturesWorker(Worker):
+    """What future_worker() and as_completed_worker() return: a worker whose
+    run waits on futures, without polling, on a worker thread."""
+
+    # PyGObject gives classes of a gi.overrides module no GType of their
+    # own (their do_* methods would go into TwWorker's class): say they are
+    # from elsewhere. Worker.__init_subclass__ then gives them do_work.
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFuturesWorker'
+
+    def __init__(self, futures):
+        super().__init__()
+        self._futures = list(futures)
+        self._completions = None     # of the current run
+
+    # quit() and pause() (owner thread) first make the run's checkpoint
+    # see the request, then wake the thread; the thread sets _completions
+    # before its first checkpoint: one of the two sees the other.
+
+    def do_quit(self):
+        Tw.Worker.do_quit(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()
+
+    def do_pause(self):
+        Tw.Worker.do_pause(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()    # so that it reaches the checkpoint and pauses
+
+    def _watch(self):
+        completions = self._completions = _Completions()
+        for index, future in enumerate(self._futures):
+            future.add_done_callback(functools.partial(
+                lambda i, f: completions.add((i, f)), index))
+        return completions
+
+    def _completed(self):
+        """Yields (index, future) as the futures complete; ends early, having
+        cancelled the rest, once quit() was called. Worker thread."""
+        completions = self._watch()
+        left = len(self._futures)
+        try:
+            while left:
+                if not self.checkpoint():
+                    return
+                item = completions.wait()
+                # A pause asked now holds the result here until resume().
+                if not self.checkpoint():
+                    return
+                if item is not None:
+                    left -= 1
+                    yield item
+        finally:
+            if left:
+                _cancel_futures(self._futures)
+
+    @staticmethod
+    def _result(future):
+        # A done future: result() returns or raises at once, the remote
+        # exception with its traceback (for dask, fetching the result is a
+        # transfer from the worker that holds it).
+        return future.result()
+
+
+class _FutureWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFutureWorker'
+
+    def work(self):
+        completed = self._completed()
+        try:
+            for _, future in completed:
+                return self._result(future)
+            return None
+        finally:
+            completed.close()
+
+
+class _AsCompletedWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyAsCompletedWorker'
+
+    def __init__(self, futures, with_index):
+        super().__init__(futures)
+        self._with_index = with_index
+
+    def work(self):
+        total = len(self._futures)
+        done = 0
+        completed = self._completed()
+        try:
+            for index, future in completed:
+                # An exception ends the run with errored; closing
+                # `completed` cancels the rest.
+                result = self._result(future)
+                done += 1
+                self.set_progress(done / total)
+                value = (index, result) if self._with_index else result
+                if not self.yield_value(_to_gvalue(value)):
+                    return None
+        finally:
+            completed.close()
+        if total == 0:
+            self.set_progress(1.0)
+        return None
+
+
+def _connect_and_start(worker, connect, start_thread):
+    if connect is not None and not isinstance(connect, dict):
+        raise TypeError("The 'connect' argument must be a dict")
+    for key, val in (connect or {}).items():
+        slots = val if isinstance(val, (tuple, list)) else [val]
+        for slot in slots:
+            if not callable(slot):
+                raise TypeError('connect[%r] must be a function or sequence of functions' % (key,))
+            getattr(worker, key).connect(slot)
+    _state(worker).report_errors = True
+    if start_thread is None:
+        start_thread = connect is not None
+    if start_thread:
+        worker.start()
+    return worker
+
+
+def future_worker(future, *, connect=None, start_thread=None):
+    """A worker for one ``concurrent.futures.Future`` or
+    ``distributed.Future``: ``returned`` gets its result, ``errored`` the
+    exception it raised (remotely: the same type, with its traceback).
+    ``quit()`` cancels the future (a dask future on its cluster) and the run
+    ends with ``aborted``; while paused, a result that arrives waits.
+
+    ``connect`` maps signal names to slots and starts the worker unless
+    ``start_thread=False``. Call on the owner thread; the run waits for the
+    future on a worker thread, never on the owner's.
+    """
+    if not hasattr(future, 'add_done_callback'):
+        raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_FutureWorker([future]), connect, start_thread)
+
+
+def as_completed_worker(futures, *, connect=None, start_thread=None, with_index=False):
+    """A worker that yields the result of each future as it completes, in
+    completion order (``(index, result)`` with ``with_index=True``, index
+    into @futures), and sets ``progress`` to done/total.
+
+    ``quit()`` cancels every future that is not done yet. When a future
+    fails, ``errored`` gets its exception and the rest are cancelled. Pause
+    stops the yielding: results that complete meanwhile wait until resume.
+    ``connect`` and ``start_thread`` are those of :func:`future_worker`.
+    """
+    futures = list(futures)
+    for future in futures:
+        if not hasattr(future, 'add_done_callback'):
+            raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_AsCompletedWorker(futures, bool(with_index)),
+                              connect, start_thread)
+
+
+__all__ += ['future_worker', 'as_completed_worker']
+
+
+# ---------------------------------------------------------------------------
 # Functions
 
 def _parse_yield_policy(policy):
