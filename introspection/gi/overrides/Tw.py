@@ -131,9 +131,27 @@ def _from_gvalue(value):
     return value
 
 
+def _describe(exc):
+    """``'Name: text'`` for @exc, whatever its ``__str__`` and ``__repr__``
+    do: an error is never lost because its text cannot be made."""
+    try:
+        name = type(exc).__name__
+    except BaseException:
+        name = 'Exception'
+    for text_of in (str, repr):
+        try:
+            text = text_of(exc)
+            if isinstance(text, str):
+                break
+        except BaseException:
+            pass
+    else:
+        text = '<exception str() failed>'
+    return '%s: %s' % (name, text) if text else name
+
+
 def _gerror_for(exc):
-    message = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
-    return GLib.Error.new_literal(Tw.worker_error_quark(), message,
+    return GLib.Error.new_literal(Tw.worker_error_quark(), _describe(exc),
                                   int(Tw.WorkerError.FAILED))
 
 
@@ -215,13 +233,21 @@ def _run_begins(worker, state):
 
 
 def _run_returned(worker, state, result):
+    try:
+        value = _to_gvalue(result)
+    except BaseException as exc:   # a hostile value: the run fails with why
+        _run_failed(worker, state, exc)
+        return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(_to_gvalue(result))
+    worker.return_value(value)
 
 
 def _run_failed(worker, state, exc):
-    if isinstance(exc, WorkerCancelled) and state.cancel_requested:
+    """Reports @exc as the run's error. It never raises: whatever the
+    exception does, the run ends with exactly one of returned, errored or
+    aborted."""
+    if issubclass(type(exc), WorkerCancelled) and state.cancel_requested:
         return   # quit() interrupted it: the run ends with `aborted`
     state.error = exc
     worker.return_error(_gerror_for(exc))
@@ -474,8 +500,9 @@ class _BoundSignal:
                     w = w[0]
                 return Tw.Worker.warn(worker, str(w))
             if name == 'returned':
+                value = _to_gvalue(args[0] if args else None)   # may raise: not reported
                 state.reported = True
-                return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
+                return Tw.Worker.return_value(worker, value)
             if name == 'errored':
                 state.reported = True
                 state.error = args[0]
