@@ -131,3 +131,122 @@ def test_a_subclass_emitting_returned_with_a_value_that_cannot_be_wrapped_errors
     rec.wait_finished()
     assert _terminal(rec) == ['errored']
     assert isinstance(rec.values('errored')[0], RuntimeError)
+
+
+# -- 3. every warned slot gets the real tuple --------------------------------
+
+def test_every_warned_slot_gets_the_same_real_showwarning_tuple():
+    first, second = [], []
+
+    def work():
+        warnings.warn('mind the gap')
+        warnings.warn('and the step')
+
+    worker = Tw.create_worker(work, _connect={'warned': [first.append, second.append]})
+    rec = Recorder(worker)
+    rec.wait_finished()
+
+    assert [str(w[0]) for w in first] == ['mind the gap', 'and the step']
+    assert second == first
+    for message, category, filename, lineno, _file, _line in first:
+        assert category is UserWarning and filename == __file__ and lineno > 0
+
+
+# -- 4. warnings the work catches stay with it -------------------------------
+
+def test_warnings_recorded_by_the_work_stay_with_the_work():
+    def work():
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter('always')
+            warnings.warn('recorded')
+        warnings.warn('shown')
+        return [str(w.message) for w in log]
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.values('returned') == [['recorded']]
+    assert [str(w[0]) for w in rec.values('warned')] == ['shown']
+
+
+def test_pytest_warns_works_inside_the_work():
+    def work():
+        with pytest.warns(DeprecationWarning, match='old'):
+            warnings.warn('old API', DeprecationWarning)
+        return 'checked'
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SRF'
+    assert rec.values('returned') == ['checked']
+
+
+def test_a_generator_recording_warnings_across_its_yields_keeps_them():
+    def work():
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter('always')
+            yield 1
+            warnings.warn('between yields')
+            yield 2
+        return [str(w.message) for w in log]
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SYYRF'
+    assert rec.values('returned') == [['between yields']]
+
+
+def test_warnings_filtered_by_the_work_are_not_reported():
+    def work():
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            warnings.warn('ignored')
+        warnings.warn('shown')
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert [str(w[0]) for w in rec.values('warned')] == ['shown']
+
+
+# -- 5. nothing kept for a warned nobody listens to --------------------------
+
+def test_warnings_are_not_kept_when_no_warned_slot_is_connected():
+    import gc
+    import weakref
+
+    class Tracked(UserWarning):
+        pass
+
+    n = 2000
+    refs = []
+    warned_all = threading.Event()
+    release = threading.Event()
+
+    def work():
+        with warnings.catch_warnings():
+            warnings.simplefilter('always')
+            for i in range(n):
+                w = Tracked('warning %d' % i)
+                refs.append(weakref.ref(w))
+                warnings.warn(w)
+                del w
+        warned_all.set()
+        assert release.wait(30), 'the test never released the work'
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    finished = []
+    worker.finished.connect(lambda: finished.append(True))
+    worker.start()
+    assert warned_all.wait(30)
+    gc.collect()
+    alive = sum(1 for r in refs if r() is not None)
+    release.set()
+    run_until(lambda: finished, 'the run to finish')
+    assert alive == 0, '%d of %d warnings kept during the run' % (alive, n)

@@ -74,7 +74,10 @@ class _WorkerState:
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
-        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
+        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order,
+                                             # kept only while a `warned` slot is connected
+        self.warning = None              # the showwarning tuple of the `warned` being emitted
+        self.hooks = None                # warnings' hooks when the run's Python code began
         self.thread_ident = None         # thread running the run's Python code
         self.cancel_requested = False
         self.cancel_sent = False
@@ -83,6 +86,8 @@ class _WorkerState:
         self.reported = False
         self.error = None
         self.warnings.clear()
+        self.warning = None
+        self.hooks = None
         with self.lock:
             self.thread_ident = None
             self.cancel_requested = False
@@ -108,6 +113,7 @@ def _state(worker):
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
+            GObject.Object.connect(worker, 'warned', _on_warned_take)
     return state
 
 
@@ -131,6 +137,18 @@ def _from_gvalue(value):
     return value
 
 
+def _text(obj):
+    """str(@obj), or its repr() if that fails, whatever they raise."""
+    for text_of in (str, repr):
+        try:
+            text = text_of(obj)
+            if isinstance(text, str):
+                return text
+        except BaseException:
+            pass
+    return '<str() failed>'
+
+
 def _describe(exc):
     """``'Name: text'`` for @exc, whatever its ``__str__`` and ``__repr__``
     do: an error is never lost because its text cannot be made."""
@@ -138,15 +156,7 @@ def _describe(exc):
         name = type(exc).__name__
     except BaseException:
         name = 'Exception'
-    for text_of in (str, repr):
-        try:
-            text = text_of(exc)
-            if isinstance(text, str):
-                break
-        except BaseException:
-            pass
-    else:
-        text = '<exception str() failed>'
+    text = _text(exc)
     return '%s: %s' % (name, text) if text else name
 
 
@@ -211,6 +221,8 @@ def _call_in_worker(worker, state, func, *args, **kwargs):
     warnings become ``warned``; with intrusive cancel, quit() interrupts it."""
     previous = getattr(_tls, 'worker', None)
     _tls.worker = worker
+    if state.hooks is None:
+        state.hooks = _warning_hooks()
     try:
         if not state.intrusive:
             return func(*args, **kwargs)
@@ -371,16 +383,29 @@ def _worker_base_do_work(self, cancellable):
 _showwarnmsg_orig = warnings._showwarnmsg
 
 
+def _warning_hooks():
+    """What the warnings module shows a warning with. catch_warnings(record=True)
+    (and so pytest.warns) replaces them."""
+    return (getattr(warnings, 'showwarning', None),
+            getattr(warnings, '_showwarnmsg_impl', None))
+
+
 def _showwarnmsg(msg):
     """Replaces warnings._showwarnmsg: a warning shown while a thread runs a
-    worker's Python code is reported through the worker's `warned`."""
+    worker's Python code is reported through the worker's `warned`, unless
+    the work itself has caught warnings (catch_warnings(record=True),
+    pytest.warns): those stay with it. Filtered warnings never get here."""
     worker = _current_worker()
     if worker is None:
         _showwarnmsg_orig(msg)
         return
     state = _state(worker)
-    state.warnings.append(msg)
-    text = str(msg.message)
+    if state.hooks is not None and _warning_hooks() != state.hooks:
+        _showwarnmsg_orig(msg)   # recorded by the work's catch_warnings
+        return
+    if state.slots.get('warned'):   # no slot, nothing kept (issue 17)
+        state.warnings.append(msg)
+    text = _text(msg.message)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -393,10 +418,17 @@ warnings._showwarnmsg = _showwarnmsg
 
 def _warning_args(state, text):
     """superqt's `warned` argument: the arguments of warnings.showwarning."""
-    if state.warnings and str(state.warnings[0].message) == text:
+    if state.warnings and _text(state.warnings[0].message) == text:
         msg = state.warnings.popleft()
         return (msg.message, msg.category, msg.filename, msg.lineno, msg.file, msg.line)
     return (UserWarning(text), UserWarning, '', 0, None, None)
+
+
+def _on_warned_take(worker, text):
+    """The first `warned` handler: takes the warning once per emission, so
+    that every slot gets the same tuple."""
+    state = _state(worker)
+    state.warning = _warning_args(state, text) if (state.warnings or state.slots.get('warned')) else None
 
 
 # ---------------------------------------------------------------------------
@@ -419,7 +451,8 @@ def _handler(worker, *args):
     if name == 'errored':
         args = [_exception_for(worker, args[0])]
     elif name == 'warned':
-        args = [_warning_args(_state(worker), args[0])]
+        warning = _state(worker).warning
+        args = [warning if warning is not None else _warning_args(_state(worker), args[0])]
     else:
         args = [_from_gvalue(a) for a in args]
     slot(*args[:n_args])
@@ -496,9 +529,10 @@ class _BoundSignal:
             if name == 'warned':
                 w = args[0]
                 if isinstance(w, tuple):
-                    state.warnings.append(warnings.WarningMessage(*w))
+                    if state.slots.get('warned'):
+                        state.warnings.append(warnings.WarningMessage(*w))
                     w = w[0]
-                return Tw.Worker.warn(worker, str(w))
+                return Tw.Worker.warn(worker, _text(w))
             if name == 'returned':
                 value = _to_gvalue(args[0] if args else None)   # may raise: not reported
                 state.reported = True
@@ -519,9 +553,10 @@ class _BoundSignal:
         elif name == 'warned':
             w = args[0]
             if isinstance(w, tuple):
-                state.warnings.append(warnings.WarningMessage(*w))
-                w = str(w[0])
-            args = (str(w),)
+                if state.slots.get('warned'):
+                    state.warnings.append(warnings.WarningMessage(*w))
+                w = w[0]
+            args = (_text(w),)
         GObject.Object.emit(worker, name, *args)
         return None
 
@@ -651,6 +686,8 @@ class Worker(Tw.Worker):
             state.sync = _SyncRun()
         previous = getattr(_tls, 'worker', None)
         _tls.worker = self
+        if state.hooks is None:
+            state.hooks = _warning_hooks()
         try:
             self.started.emit()
             try:
