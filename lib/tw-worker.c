@@ -705,6 +705,7 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  g_auto(GValue) nothing = G_VALUE_INIT;
   gboolean frozen;
 
   /* The last progress value is always delivered. */
@@ -730,7 +731,11 @@ tw_run_dispatch_done (TwRun *run)
         }
       g_clear_error (&priv->error);
       set_state (self, TW_WORKER_STATE_FINISHED);
-      g_signal_emit (self, signals[RETURNED], 0, returned);
+      /* No bindings can convert an unset GValue: "nothing" is a NULL
+       * pointer, None in Python and null in JavaScript. */
+      if (!G_IS_VALUE (returned))
+        g_value_init (&nothing, G_TYPE_POINTER);
+      g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
@@ -1348,7 +1353,11 @@ tw_worker_class_init (TwWorkerClass *klass)
   /**
    * TwWorker::returned:
    * @self: the worker
-   * @value: the result; unset if the work returned none
+   * @value: the result. A run that returned nothing (a generator that ran
+   *   out, a work function that reported no result) gives a %G_TYPE_POINTER
+   *   value holding %NULL, never an unset value: bindings convert it (`None`
+   *   in Python, `null` in JavaScript), and C handlers test it with
+   *   `G_VALUE_HOLDS_POINTER (value) && g_value_get_pointer (value) == NULL`.
    *
    * Emitted on the owner context when a run returns a result. Never emitted
    * after [method@Tw.Worker.quit].

@@ -97,7 +97,7 @@ G_DECLARE_DERIVABLE_TYPE (TwWorker, tw_worker, TW, WORKER, GObject)
  * @work: runs one run of the work. Called on a worker thread, never on the
  *   owner thread. Report results with [method@Tw.Worker.return_value] or
  *   [method@Tw.Worker.return_error]; returning without either reports
- *   `returned` with an unset value.
+ *   `returned` with nothing (a %NULL %G_TYPE_POINTER value).
  * @send: hands a value to the running work. Called on the owner thread; the
  *   default implementation fails with %TW_WORKER_ERROR_NOT_SUPPORTED.
  * @pause: asks the work to pause. Called on the owner thread; chain up.

@@ -250,3 +250,44 @@ def test_warnings_are_not_kept_when_no_warned_slot_is_connected():
     release.set()
     run_until(lambda: finished, 'the run to finish')
     assert alive == 0, '%d of %d warnings kept during the run' % (alive, n)
+
+
+# -- 2. a run that returns nothing reaches the handlers as None ------------
+
+def _stop_at_once(worker, sent, data=None):
+    return False
+
+
+def _return_nothing(worker, data=None):
+    pass
+
+
+@pytest.mark.parametrize('make', [
+    lambda: Tw.GeneratorWorker.new(_stop_at_once, None),
+    lambda: Tw.FunctionWorker.new(_return_nothing, None),
+], ids=['generator', 'function'])
+def test_a_c_worker_returning_nothing_gives_none_to_gobject_handlers(make):
+    worker = make()
+    got = []
+    GObject.Object.connect(worker, 'returned',
+                           lambda w, value: got.append((value, on_main_thread())))
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SRF'
+    assert got == [(None, True)]
+    assert rec.values('returned') == [None]
+
+
+def test_an_override_worker_returning_nothing_gives_none():
+    def work():
+        yield 1
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    got = []
+    GObject.Object.connect(worker, 'returned', lambda w, value: got.append(value))
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SYRF'
+    assert got == [None] and rec.values('returned') == [None]
