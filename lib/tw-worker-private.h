@@ -42,6 +42,7 @@ typedef enum
   TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
   TW_EVENT_PROGRESS,
   TW_EVENT_WARNED,
+  TW_EVENT_EMIT,      /* a signal the work emits, counted like a QUEUE yield */
   TW_EVENT_PAUSED,
   TW_EVENT_RESUMED,
   TW_EVENT_DONE,      /* terminal signal + finished */
@@ -56,6 +57,10 @@ struct _TwEvent
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
   char        *message;   /* WARNED */
+  guint        signal_id; /* EMIT: the signal, its detail and its arguments */
+  GQuark       detail;
+  guint        n_args;
+  GValue      *args;      /* n_args + 1; args[0] is left for the instance */
 };
 
 struct _TwRun

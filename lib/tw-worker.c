@@ -345,6 +345,13 @@ _tw_event_free (TwEvent *event)
 {
   _tw_value_clear (&event->value);
   g_free (event->message);
+  if (event->args != NULL)
+    {
+      for (guint i = 0; i <= event->n_args; i++)
+        if (G_IS_VALUE (&event->args[i]))
+          g_value_unset (&event->args[i]);
+      g_free (event->args);
+    }
   g_free (event);
 }
 
@@ -460,77 +467,117 @@ _tw_run_pop_sent (TwRun *run)
   return sent;
 }
 
-/* Worker thread. Takes @value. */
+/* Worker thread: pushes @event, counted against max-pending-yields, and
+ * waits first while that many are undelivered (backpressure). Takes @event;
+ * after quit it is dropped. Returns whether it was pushed. */
 static gboolean
-tw_run_yield (TwRun   *run,
-              TwValue *value)
+tw_run_push_counted (TwRun   *run,
+                     TwEvent *event)
 {
-  /* QUEUE with room and no quit, the common case of a flood: no lock. The
-   * order of one run's events is the order this thread pushes them in. */
-  if (run->policy == TW_YIELD_POLICY_QUEUE &&
-      (guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
+  /* Room and no quit, the common case of a flood: no lock. The order of one
+   * run's events is the order this thread pushes them in. */
+  if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
       !g_atomic_int_get (&run->abort))
     {
-      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
-
-      _tw_value_move (&event->value, value);
       g_atomic_int_inc (&run->pending_yields);
       _tw_dispatcher_push (run->dispatcher, event);
-      return _tw_run_checkpoint (run);
+      return TRUE;
     }
 
   g_mutex_lock (&run->lock);
 
-  if (run->policy == TW_YIELD_POLICY_LATEST)
+  /* Backpressure: wait until the owner has taken enough values. The owner
+   * decrements pending_yields without the lock and then reads
+   * producer_waiting; we set producer_waiting and then read pending_yields.
+   * Both sides are sequentially consistent atomics, so one of them sees the
+   * other: either we see room, or the owner sees us waiting and signals
+   * (under the lock we hold until g_cond_wait). */
+  while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
+         !run->abort)
     {
-      if (!run->abort)
-        {
-          /* The value it replaces is freed below, after the lock: freeing
-           * a big one (a texture) must not hold up the owner's take. */
-          TwValue replaced = run->latest;
-
-          run->latest = *value;
-          *value = replaced;
-          if (!run->latest_queued)
-            {
-              run->latest_queued = TRUE;
-              tw_run_push (run, TW_EVENT_LATEST);
-            }
-          else
-            run->n_coalesced++;
-        }
+      g_atomic_int_set (&run->producer_waiting, TRUE);
+      if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
+        break;
+      g_cond_wait (&run->cond, &run->lock);
     }
-  else
+  g_atomic_int_set (&run->producer_waiting, FALSE);
+
+  if (!run->abort)
     {
-      /* Backpressure: wait until the owner has taken enough values. The
-       * owner decrements pending_yields without the lock and then reads
-       * producer_waiting; we set producer_waiting and then read
-       * pending_yields. Both sides are sequentially consistent atomics, so
-       * one of them sees the other: either we see room, or the owner sees
-       * us waiting and signals (under the lock we hold until g_cond_wait). */
-      while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
-             !run->abort)
-        {
-          g_atomic_int_set (&run->producer_waiting, TRUE);
-          if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
-            break;
-          g_cond_wait (&run->cond, &run->lock);
-        }
-      g_atomic_int_set (&run->producer_waiting, FALSE);
-
-      if (!run->abort)
-        {
-          TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
-
-          _tw_value_move (&event->value, value);
-          g_atomic_int_inc (&run->pending_yields);
-          _tw_dispatcher_push (run->dispatcher, event);
-        }
+      g_atomic_int_inc (&run->pending_yields);
+      _tw_dispatcher_push (run->dispatcher, event);
+      event = NULL;
     }
 
   g_mutex_unlock (&run->lock);
 
   /* Dropped after quit: the run ends with `aborted`, nothing more arrives. */
+  if (event != NULL)
+    {
+      _tw_event_free (event);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Owner thread: a counted event was taken. Wakes a blocked producer once
+ * half the queue has drained, not for every value: it then produces a
+ * batch without waiting. The lock is taken only to wake it (see
+ * tw_run_push_counted()). */
+static void
+tw_run_take_counted (TwRun *run)
+{
+  if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
+      g_atomic_int_get (&run->producer_waiting))
+    {
+      g_mutex_lock (&run->lock);
+      if (run->producer_waiting)
+        {
+          g_atomic_int_set (&run->producer_waiting, FALSE);
+          g_cond_signal (&run->cond);
+        }
+      g_mutex_unlock (&run->lock);
+    }
+}
+
+/* Worker thread. Takes @value. */
+static gboolean
+tw_run_yield (TwRun   *run,
+              TwValue *value)
+{
+  if (run->policy == TW_YIELD_POLICY_QUEUE)
+    {
+      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+
+      _tw_value_move (&event->value, value);
+      tw_run_push_counted (run, event);
+      return _tw_run_checkpoint (run);
+    }
+
+  g_mutex_lock (&run->lock);
+
+  /* LATEST */
+  if (!run->abort)
+    {
+      /* The value it replaces is freed below, after the lock: freeing a big
+       * one (a texture) must not hold up the owner's take. */
+      TwValue replaced = run->latest;
+
+      run->latest = *value;
+      *value = replaced;
+      if (!run->latest_queued)
+        {
+          run->latest_queued = TRUE;
+          tw_run_push (run, TW_EVENT_LATEST);
+        }
+      else
+        run->n_coalesced++;
+    }
+
+  g_mutex_unlock (&run->lock);
+
+  /* The replaced value, or this one after quit: the run ends with
+   * `aborted`, nothing more arrives. */
   _tw_value_clear (value);
 
   return _tw_run_checkpoint (run);
@@ -797,21 +844,7 @@ tw_event_dispatch_now (TwEvent *event)
       break;
 
     case TW_EVENT_YIELDED:
-      /* Wake a blocked producer once half the queue has drained, not for
-       * every value: it then produces a batch without waiting. The lock is
-       * taken only to wake it (see tw_run_yield()). */
-      if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
-          g_atomic_int_get (&run->producer_waiting))
-        {
-          g_mutex_lock (&run->lock);
-          if (run->producer_waiting)
-            {
-              g_atomic_int_set (&run->producer_waiting, FALSE);
-              g_cond_signal (&run->cond);
-            }
-          g_mutex_unlock (&run->lock);
-        }
-
+      tw_run_take_counted (run);
       _tw_value_move (&priv->value, &event->value);
       g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
       break;
@@ -851,6 +884,13 @@ tw_event_dispatch_now (TwEvent *event)
       g_signal_emit (self, signals[WARNED], 0, event->message);
       break;
 
+    case TW_EVENT_EMIT:
+      tw_run_take_counted (run);
+      g_value_init (&event->args[0], G_OBJECT_TYPE (self));
+      g_value_set_object (&event->args[0], self);
+      g_signal_emitv (event->args, event->signal_id, event->detail, NULL);
+      break;
+
     case TW_EVENT_PAUSED:
       set_state (self, TW_WORKER_STATE_PAUSED);
       g_signal_emit (self, signals[PAUSED], 0);
@@ -887,6 +927,7 @@ tw_event_is_held (TwWorkerPrivate *priv,
   if (priv->held.length > 0)
     return TRUE;
   return event->kind == TW_EVENT_YIELDED ||
+         event->kind == TW_EVENT_EMIT ||
          event->kind == TW_EVENT_LATEST ||
          event->kind == TW_EVENT_PROGRESS;
 }
@@ -2834,6 +2875,89 @@ tw_worker_warn (TwWorker   *self,
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
   _tw_dispatcher_push (run->dispatcher, event);
+}
+
+/**
+ * tw_worker_emit_signal:
+ * @self: a worker
+ * @detailed_signal: a signal of @self's type, with its detail if any
+ *   (`"counted"`, `"changed::size"`)
+ * @args: (array length=n_args) (nullable): the signal's arguments, without
+ *   the instance; copied
+ * @n_args: how many arguments, the number the signal takes
+ *
+ * Emits a signal of @self on the owner context, like a yielded value: in
+ * order with the yielded values, warnings and the other events of the run,
+ * counted against [property@Tw.Worker:max-pending-yields] and blocking while
+ * that many are undelivered, whatever the yield policy (an emission is never
+ * coalesced or dropped, except after quit). Its handlers run on the owner
+ * thread, never on the worker thread. The signal must not have a return
+ * value. Then it is a checkpoint, like [method@Tw.Worker.yield_value].
+ *
+ * This is how a worker subclass delivers signals of its own from its work;
+ * [func@GObject.signal_emit] there would run the handlers on the worker
+ * thread.
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (the emission is
+ *   then dropped)
+ */
+gboolean
+tw_worker_emit_signal (TwWorker     *self,
+                       const char   *detailed_signal,
+                       const GValue *args,
+                       guint         n_args)
+{
+  GSignalQuery query;
+  guint signal_id;
+  GQuark detail = 0;
+  TwEvent *event;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (detailed_signal != NULL, FALSE);
+  g_return_val_if_fail (args != NULL || n_args == 0, FALSE);
+
+  if (!g_signal_parse_name (detailed_signal, G_OBJECT_TYPE (self), &signal_id, &detail, TRUE))
+    {
+      g_critical ("%s: %s has no signal “%s”", G_STRFUNC,
+                  G_OBJECT_TYPE_NAME (self), detailed_signal);
+      return FALSE;
+    }
+  g_signal_query (signal_id, &query);
+  if (query.n_params != n_args || query.return_type != G_TYPE_NONE)
+    {
+      g_critical ("%s: the signal “%s” takes %u arguments and returns %s, not %u and nothing",
+                  G_STRFUNC, detailed_signal, query.n_params,
+                  g_type_name (query.return_type), n_args);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_args; i++)
+    {
+      GType wanted = query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+      if (!G_IS_VALUE (&args[i]) || !g_type_is_a (G_VALUE_TYPE (&args[i]), wanted))
+        {
+          g_critical ("%s: argument %u of “%s” must be a %s, not %s", G_STRFUNC,
+                      i + 1, detailed_signal, g_type_name (wanted),
+                      G_IS_VALUE (&args[i]) ? G_VALUE_TYPE_NAME (&args[i]) : "an unset value");
+          return FALSE;
+        }
+    }
+
+  event = tw_event_new (run, TW_EVENT_EMIT);
+  event->signal_id = signal_id;
+  event->detail = detail;
+  event->n_args = n_args;
+  event->args = g_new0 (GValue, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_value_init (&event->args[i + 1], G_VALUE_TYPE (&args[i]));
+      g_value_copy (&args[i], &event->args[i + 1]);
+    }
+  tw_run_push_counted (run, event);
+
+  return _tw_run_checkpoint (run);
 }
 
 /**

@@ -275,6 +275,11 @@ TW_AVAILABLE_IN_ALL
 void           tw_worker_warn              (TwWorker            *self,
                                             const char          *message);
 TW_AVAILABLE_IN_ALL
+gboolean       tw_worker_emit_signal       (TwWorker            *self,
+                                            const char          *detailed_signal,
+                                            const GValue        *args,
+                                            guint                n_args);
+TW_AVAILABLE_IN_ALL
 GCancellable  *tw_worker_get_cancellable   (TwWorker            *self);
 
 G_END_DECLS

@@ -210,6 +210,7 @@ test_worker_thread_api_outside_the_work (void)
       CRITICAL_VOID (pattern, tw_worker_set_progress, w, 0.5);
       CRITICAL_VOID (pattern, tw_worker_set_progress_text, w, "p");
       CRITICAL_VOID (pattern, tw_worker_warn, w, "w");
+      g_assert_false (CRITICAL (pattern, tw_worker_emit_signal, w, "warned", &value, 1));
       g_assert_null (CRITICAL (pattern, tw_worker_get_cancellable, w));
 
       /* Owned pointers are freed even when the call is refused. */
@@ -242,6 +243,10 @@ bad_calls_in_work (TwWorker *worker,
   g_assert_false (tw_worker_yield_value (worker, &unset));
   g_assert_false (tw_worker_yield_object (worker, NULL));
   tw_worker_warn (worker, NULL);
+  g_assert_false (tw_worker_emit_signal (worker, NULL, NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "no-such-signal", NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "warned", NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "warned", &unset, 1));
   tw_worker_return_value (worker, NULL);
   tw_worker_return_error (worker, NULL);
   /* Another worker's API from this work. */
@@ -268,6 +273,10 @@ test_worker_thread_api_rejects_invalid_arguments (void)
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_OBJECT*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*message != NULL*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*detailed_signal != NULL*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*has no signal*no-such-signal*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*takes 1 arguments*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*must be a gchararray, not an unset value*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*error != NULL*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, NOT_IN_WORK);

@@ -291,3 +291,125 @@ def test_an_override_worker_returning_nothing_gives_none():
     rec.wait_finished()
     assert rec.log == 'SYRF'
     assert got == [None] and rec.values('returned') == [None]
+
+
+# -- 6. custom signals, on the owner thread ----------------------------------
+
+class GSignalsCounter(Tw.WorkerBase):
+    __gsignals__ = {'counted': (GObject.SignalFlags.RUN_FIRST, None, (int, str))}
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def work(self):
+        for i in range(self.n):
+            self.yielded.emit(i)
+            self.emit('counted', i, 'n%d' % i)
+        return 'done'
+
+
+def test_gsignals_emitted_from_work_run_their_handlers_on_the_owner_thread_in_order():
+    worker = GSignalsCounter(3)
+    rec = Recorder(worker)
+    counted = []
+
+    def on_counted(w, i, text):
+        counted.append((i, text, on_main_thread()))
+        rec.events.append(('counted', i))
+
+    worker.connect('counted', on_counted)
+    worker.start()
+    rec.wait_finished()
+    assert counted == [(0, 'n0', True), (1, 'n1', True), (2, 'n2', True)]
+    order = [e[0][0] + str(e[1]) for e in rec.events if e[0] in ('yielded', 'counted')]
+    assert order == ['y0', 'c0', 'y1', 'c1', 'y2', 'c2']
+    assert rec.values('returned') == ['done']
+
+
+class CounterSignals:
+    # superqt's shape: a class whose attributes declare the signals; the
+    # worker's own signals may be listed too.
+    started = Tw.Signal()
+    counted = Tw.Signal(int)
+    labelled = Tw.Signal(int, str)
+
+
+class SignalsClassCounter(Tw.WorkerBase):
+    def __init__(self, n):
+        super().__init__(SignalsClass=CounterSignals)
+        self.n = n
+
+    def work(self):
+        for i in range(self.n):
+            self.counted.emit(i)
+            self.yielded.emit(i)
+            self.labelled.emit(i, 'label %d' % i)
+
+
+def test_superqt_signals_class_signals_are_attributes_delivered_on_the_owner_thread():
+    worker = SignalsClassCounter(3)
+    rec = Recorder(worker)
+    got = []
+    worker.counted.connect(lambda i: got.append(('c', i, on_main_thread())))
+    worker.labelled.connect(lambda i, text: got.append(('l', text, on_main_thread())))
+    worker.labelled.connect(lambda: got.append(('no-args',)))   # PyQt-style: fewer args
+    worker.yielded.connect(lambda v: got.append(('y', v, on_main_thread())))
+    worker.start()
+    rec.wait_finished()
+    assert got == [x for i in range(3) for x in (
+        ('c', i, True), ('y', i, True), ('l', 'label %d' % i, True), ('no-args',))]
+    with pytest.raises(AttributeError):
+        worker.not_declared
+
+
+def test_signals_class_works_with_function_workers_and_synchronous_runs():
+    def work():
+        return 1
+
+    worker = Tw.FunctionWorker(work, SignalsClass=CounterSignals)
+    got = []
+    worker.counted.connect(got.append)
+    worker.counted.emit(5)             # on the owner thread: at once
+    assert got == [5]
+    worker.counted.disconnect(got.append)
+    worker.counted.emit(6)
+    assert got == [5]
+
+    sync = SignalsClassCounter(2)
+    seen = []
+    sync.counted.connect(seen.append)
+    sync.run()                         # synchronous: emitted in this thread
+    assert seen == [0, 1]
+
+
+def test_custom_signals_have_backpressure_like_a_yield():
+    n, limit = 200, 4
+    emitted = [0]
+    ahead = []
+
+    class Flood(Tw.WorkerBase):
+        def __init__(self):
+            super().__init__(SignalsClass=CounterSignals)
+
+        def work(self):
+            for i in range(n):
+                self.counted.emit(i)
+                emitted[0] += 1
+
+    worker = Flood()
+    worker.set_yield_policy(Tw.YieldPolicy.LATEST)   # emissions are never coalesced
+    worker.set_max_pending_yields(limit)
+    delivered = []
+
+    def on_counted(i):
+        delivered.append(i)
+        ahead.append(emitted[0] - len(delivered))
+
+    worker.counted.connect(on_counted)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert delivered == list(range(n))
+    # The work is held at its emission once `limit` wait for the main thread.
+    assert max(ahead) <= limit

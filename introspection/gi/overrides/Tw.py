@@ -71,6 +71,7 @@ class _WorkerState:
         self.intrusive = False
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
+        self.custom = frozenset()        # names of the SignalsClass's own signals
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
@@ -521,9 +522,7 @@ class _BoundSignal:
         signal is emitted at once in the calling thread (synchronous work)."""
         worker, name = self._worker, self._name
         state = _state(worker)
-        in_run = _current_worker() is worker and (
-            state.sync is None or state.sync.thread != threading.get_ident())
-        if in_run:
+        if _in_run(worker, state):
             if name == 'yielded':
                 return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
             if name == 'warned':
@@ -559,6 +558,140 @@ class _BoundSignal:
             args = (_text(w),)
         GObject.Object.emit(worker, name, *args)
         return None
+
+
+def _in_run(worker, state):
+    """Whether the calling thread runs @worker's work on a worker thread."""
+    return _current_worker() is worker and (
+        state.sync is None or state.sync.thread != threading.get_ident())
+
+
+# ---------------------------------------------------------------------------
+# Custom signals
+
+_OWN_SIGNALS = frozenset(('started', 'yielded', 'returned', 'errored', 'warned',
+                          'paused', 'resumed', 'aborted', 'finished'))
+
+# The signals of a SignalsClass travel in one detailed signal of every
+# worker, the detail naming the signal: `tw-python-signal::counted`.
+_CARRIER = 'tw-python-signal'
+GObject.signal_new(_CARRIER, Tw.Worker,
+                   GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.DETAILED,
+                   None, (GObject.TYPE_PYOBJECT,))
+
+
+class Signal:
+    """Declares a signal of a worker in a ``SignalsClass``, like superqt's
+    (Qt's) ``Signal(int)``::
+
+        class CounterSignals:
+            counted = Tw.Signal(int)
+
+        class Counter(Tw.WorkerBase):
+            def __init__(self):
+                super().__init__(SignalsClass=CounterSignals)
+
+            def work(self):
+                self.counted.emit(1)   # delivered on the owner thread
+
+    The types document the arguments; any Python objects may be emitted.
+    """
+
+    def __init__(self, *types, name=None):
+        self.types = types
+        self.name = name
+
+
+__all__.append('Signal')
+
+
+def _declared_signals(signals_class):
+    """The names of the signals a SignalsClass declares beyond the worker's
+    own: attributes that are Tw.Signal, or a Qt Signal left from a port."""
+    names = set()
+    for attr in dir(signals_class):
+        if attr.startswith('_') or attr in _OWN_SIGNALS:
+            continue
+        try:
+            value = getattr(signals_class, attr)
+        except Exception:
+            continue
+        if isinstance(value, Signal) or type(value).__name__ in (
+                'Signal', 'pyqtSignal', 'SignalInstance', 'pyqtBoundSignal'):
+            names.add(attr)
+    return frozenset(names)
+
+
+def _max_positional(slot):
+    """How many positional arguments @slot takes (None: any number)."""
+    try:
+        parameters = inspect.signature(slot).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in parameters:
+        if p.kind == p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+    return n
+
+
+def _custom_handler(worker, args, data):
+    slot, n_args = data
+    slot(*(args if n_args is None else args[:n_args]))
+
+
+class _CustomSignal:
+    """A signal of a worker's SignalsClass: ``worker.counted.connect(slot)``,
+    ``self.counted.emit(value)`` in the work. Slots get the emitted
+    arguments (as many as they take, like PyQt), on the owner thread."""
+
+    __slots__ = ('_worker', '_name')
+
+    def __init__(self, worker, name):
+        self._worker = worker
+        self._name = name
+
+    def __repr__(self):
+        return '<signal %s of %r>' % (self._name, self._worker)
+
+    def connect(self, slot):
+        if not callable(slot):
+            raise TypeError('%r is not callable' % (slot,))
+        handler_id = GObject.Object.connect(self._worker, '%s::%s' % (_CARRIER, self._name),
+                                            _custom_handler, (slot, _max_positional(slot)))
+        _state(self._worker).slots.setdefault(self._name, []).append((slot, handler_id))
+        return handler_id
+
+    disconnect = _BoundSignal.disconnect
+
+    def emit(self, *args):
+        """From the work, on the worker thread: delivered on the owner
+        context in order with the yields, with backpressure like a yield.
+        Elsewhere: emitted at once in the calling thread."""
+        _emit_custom(self._worker, '%s::%s' % (_CARRIER, self._name), (args,))
+
+
+_param_types = {}   # (GType, signal name) -> its parameter GTypes
+
+
+def _emit_custom(worker, detailed_signal, args):
+    state = _state(worker)
+    if not _in_run(worker, state):
+        GObject.Object.emit(worker, detailed_signal, *args)
+        return
+    key = (type(worker).__gtype__, detailed_signal)
+    types = _param_types.get(key)
+    if types is None:
+        query = GObject.signal_query(detailed_signal.split('::', 1)[0], key[0])
+        if query is None or not query.signal_id:
+            raise TypeError('%s has no signal %r' % (type(worker).__name__, detailed_signal))
+        types = _param_types[key] = tuple(query.param_types)
+    if len(args) != len(types):
+        raise TypeError('%s takes %d arguments, not %d' % (detailed_signal, len(types), len(args)))
+    Tw.Worker.emit_signal(worker, detailed_signal,
+                          [GObject.Value(t, a) for t, a in zip(types, args)])
 
 
 class _Signal:
@@ -616,7 +749,29 @@ class Worker(Tw.Worker):
     def __init__(self, func=None, *args, SignalsClass=None, **kwargs):
         # superqt's signature; like superqt, func and the rest are ignored.
         GObject.Object.__init__(self)
-        _state(self)
+        _set_signals_class(self, SignalsClass)
+
+    def __getattr__(self, name):
+        # Only for names not found otherwise: the SignalsClass's signals.
+        state = self.__dict__.get('_tw_state')
+        if state is not None and name in state.custom:
+            return _CustomSignal(self, name)
+        raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+
+    def emit(self, detailed_signal, *args):
+        """GObject's emit(). Called from the work, on the worker thread, the
+        signal is delivered on the owner context instead, in order with the
+        yields and with backpressure like a yield: handlers of signals
+        declared with ``__gsignals__`` never run on the worker thread. The
+        worker's own signals (``yielded``, ``returned``...) behave as their
+        attributes' emit() (``self.yielded.emit(value)``)."""
+        name = detailed_signal.split('::', 1)[0].replace('_', '-')
+        if name in _OWN_SIGNALS and _in_run(self, _state(self)):
+            return getattr(self, name).emit(*args)
+        if name in _OWN_SIGNALS:
+            return GObject.Object.emit(self, detailed_signal, *args)
+        _emit_custom(self, detailed_signal, args)
+        return None
 
     # -- run control (owner thread) --
 
@@ -715,11 +870,18 @@ WorkerBase = Worker
 __all__ += ['Worker', 'WorkerBase']
 
 
-def _adopt(worker, cls, spec):
+def _set_signals_class(worker, signals_class):
+    state = _state(worker)
+    if signals_class is not None:
+        state.custom = _declared_signals(signals_class)
+
+
+def _adopt(worker, cls, spec, signals_class=None):
     """Gives a worker made by a C constructor its Python class and state."""
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    _set_signals_class(worker, signals_class)
     return worker
 
 
@@ -733,13 +895,13 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
         cls.__gtype__ = Tw.FunctionWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec)
+        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -761,13 +923,13 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
         cls.__gtype__ = Tw.GeneratorWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if not inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec)
+        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
