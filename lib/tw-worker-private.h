@@ -13,6 +13,9 @@
 G_BEGIN_DECLS
 
 #define TW_DEFAULT_MAX_PENDING_YIELDS 256
+/* 32 MiB: a 512×512 float64 stream (2 MiB a frame) keeps 16 frames waiting,
+ * and stays under 64 MiB with the frame being made and the one being shown. */
+#define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
 
 /* A value crossing threads. A G_TYPE_POINTER value may own its pointer
  * through @destroy, called by tw_value_clear() on whatever thread drops it. */
@@ -56,6 +59,7 @@ struct _TwEvent
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
+  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
   char        *message;   /* WARNED */
   guint        signal_id; /* EMIT: the signal, its detail and its arguments */
   GQuark       detail;
@@ -71,6 +75,7 @@ struct _TwRun
   GCancellable *cancellable;
   TwYieldPolicy policy;
   guint         max_pending;
+  gsize         max_bytes;
 
   /* Everything below `lock` is protected by it; `cond` wakes the worker
    * thread for resume, quit and backpressure. */
@@ -84,6 +89,7 @@ struct _TwRun
   gint          pause_requested;
   gint          producer_waiting;
   gint          pending_yields;
+  gssize        pending_bytes;  /* g_atomic_pointer_*(), like the four above */
   guint         paused : 1;
   guint         latest_queued : 1;
   guint         progress_queued : 1;

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tw-enums.h"
+#include "tw-value-size.h"
 #include "tw-worker-private.h"
 
 /**
@@ -65,6 +66,7 @@ typedef struct
   guint          number;        /* of the default name */
   TwYieldPolicy  yield_policy;
   guint          max_pending_yields;
+  guint64        max_pending_bytes;
 
   /* Owner view, changed only on the owner thread. */
   TwWorkerState  state;
@@ -101,6 +103,7 @@ enum {
   PROP_PROGRESS_TEXT,
   PROP_YIELD_POLICY,
   PROP_MAX_PENDING_YIELDS,
+  PROP_MAX_PENDING_BYTES,
   PROP_POOL,
   N_PROPS
 };
@@ -295,6 +298,7 @@ tw_run_new (TwWorker *self)
   run->cancellable = g_cancellable_new ();
   run->policy = priv->yield_policy;
   run->max_pending = priv->max_pending_yields;
+  run->max_bytes = (gsize) MIN (priv->max_pending_bytes, G_MAXSIZE);
   g_mutex_init (&run->lock);
   g_cond_init (&run->cond);
   g_queue_init (&run->sent);
@@ -467,19 +471,43 @@ _tw_run_pop_sent (TwRun *run)
   return sent;
 }
 
-/* Worker thread: pushes @event, counted against max-pending-yields, and
- * waits first while that many are undelivered (backpressure). Takes @event;
- * after quit it is dropped. Returns whether it was pushed. */
+/* Whether an event of @n_bytes may join the undelivered ones: fewer than
+ * max-pending-yields wait, and the bytes stay within max-pending-bytes. A
+ * value bigger than the budget travels alone; small values (0 bytes) only
+ * count. Any thread, no lock. */
+static inline gboolean
+tw_run_has_room (TwRun *run,
+                 gsize  n_bytes)
+{
+  guint pending = (guint) g_atomic_int_get (&run->pending_yields);
+
+  if (pending >= run->max_pending)
+    return FALSE;
+  return n_bytes == 0 || pending == 0 ||
+         (gsize) g_atomic_pointer_get (&run->pending_bytes) + n_bytes <= run->max_bytes;
+}
+
+static inline void
+tw_run_count_in (TwRun   *run,
+                 TwEvent *event)
+{
+  if (event->n_bytes > 0)
+    g_atomic_pointer_add (&run->pending_bytes, (gssize) event->n_bytes);
+  g_atomic_int_inc (&run->pending_yields);
+}
+
+/* Worker thread: pushes @event, counted against max-pending-yields and
+ * max-pending-bytes, and waits first while there is no room (backpressure).
+ * Takes @event; after quit it is dropped. Returns whether it was pushed. */
 static gboolean
 tw_run_push_counted (TwRun   *run,
                      TwEvent *event)
 {
   /* Room and no quit, the common case of a flood: no lock. The order of one
    * run's events is the order this thread pushes them in. */
-  if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
-      !g_atomic_int_get (&run->abort))
+  if (tw_run_has_room (run, event->n_bytes) && !g_atomic_int_get (&run->abort))
     {
-      g_atomic_int_inc (&run->pending_yields);
+      tw_run_count_in (run, event);
       _tw_dispatcher_push (run->dispatcher, event);
       return TRUE;
     }
@@ -487,16 +515,16 @@ tw_run_push_counted (TwRun   *run,
   g_mutex_lock (&run->lock);
 
   /* Backpressure: wait until the owner has taken enough values. The owner
-   * decrements pending_yields without the lock and then reads
-   * producer_waiting; we set producer_waiting and then read pending_yields.
-   * Both sides are sequentially consistent atomics, so one of them sees the
-   * other: either we see room, or the owner sees us waiting and signals
-   * (under the lock we hold until g_cond_wait). */
-  while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
-         !run->abort)
+   * decrements the counts without the lock and then reads producer_waiting;
+   * we set producer_waiting and then read the counts. Both sides are
+   * sequentially consistent atomics, so one of them sees the other: either
+   * we see room, or the owner sees us waiting and signals (under the lock we
+   * hold until g_cond_wait). The owner signals at half the limits, or when
+   * the queue is empty, which always leaves room. */
+  while (!tw_run_has_room (run, event->n_bytes) && !run->abort)
     {
       g_atomic_int_set (&run->producer_waiting, TRUE);
-      if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
+      if (tw_run_has_room (run, event->n_bytes))
         break;
       g_cond_wait (&run->cond, &run->lock);
     }
@@ -504,7 +532,7 @@ tw_run_push_counted (TwRun   *run,
 
   if (!run->abort)
     {
-      g_atomic_int_inc (&run->pending_yields);
+      tw_run_count_in (run, event);
       _tw_dispatcher_push (run->dispatcher, event);
       event = NULL;
     }
@@ -520,15 +548,22 @@ tw_run_push_counted (TwRun   *run,
   return TRUE;
 }
 
-/* Owner thread: a counted event was taken. Wakes a blocked producer once
- * half the queue has drained, not for every value: it then produces a
- * batch without waiting. The lock is taken only to wake it (see
- * tw_run_push_counted()). */
+/* Owner thread: a counted event of @n_bytes was taken. Wakes a blocked
+ * producer once half the queue (or half the byte budget) has drained, not
+ * for every value: it then produces a batch without waiting. The lock is
+ * taken only to wake it (see tw_run_push_counted()). */
 static void
-tw_run_take_counted (TwRun *run)
+tw_run_take_counted (TwRun *run,
+                     gsize  n_bytes)
 {
-  if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
-      g_atomic_int_get (&run->producer_waiting))
+  gboolean drained = FALSE;
+
+  if (n_bytes > 0)
+    drained = (gsize) (g_atomic_pointer_add (&run->pending_bytes, -(gssize) n_bytes)
+                       - (gssize) n_bytes) <= run->max_bytes / 2;
+  if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2)
+    drained = TRUE;
+  if (drained && g_atomic_int_get (&run->producer_waiting))
     {
       g_mutex_lock (&run->lock);
       if (run->producer_waiting)
@@ -540,15 +575,18 @@ tw_run_take_counted (TwRun *run)
     }
 }
 
-/* Worker thread. Takes @value. */
+/* Worker thread. Takes @value; @n_bytes is its size, or -1 to ask
+ * tw_value_size(). */
 static gboolean
 tw_run_yield (TwRun   *run,
-              TwValue *value)
+              TwValue *value,
+              gssize   n_bytes)
 {
   if (run->policy == TW_YIELD_POLICY_QUEUE)
     {
       TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
 
+      event->n_bytes = n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value);
       _tw_value_move (&event->value, value);
       tw_run_push_counted (run, event);
       return _tw_run_checkpoint (run);
@@ -844,7 +882,7 @@ tw_event_dispatch_now (TwEvent *event)
       break;
 
     case TW_EVENT_YIELDED:
-      tw_run_take_counted (run);
+      tw_run_take_counted (run, event->n_bytes);
       _tw_value_move (&priv->value, &event->value);
       g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
       break;
@@ -885,7 +923,7 @@ tw_event_dispatch_now (TwEvent *event)
       break;
 
     case TW_EVENT_EMIT:
-      tw_run_take_counted (run);
+      tw_run_take_counted (run, 0);
       g_value_init (&event->args[0], G_OBJECT_TYPE (self));
       g_value_set_object (&event->args[0], self);
       g_signal_emitv (event->args, event->signal_id, event->detail, NULL);
@@ -1196,6 +1234,9 @@ tw_worker_get_property (GObject    *object,
     case PROP_MAX_PENDING_YIELDS:
       g_value_set_uint (value, priv->max_pending_yields);
       break;
+    case PROP_MAX_PENDING_BYTES:
+      g_value_set_uint64 (value, priv->max_pending_bytes);
+      break;
     case PROP_POOL:
       g_value_set_object (value, priv->pool);
       break;
@@ -1222,6 +1263,9 @@ tw_worker_set_property (GObject      *object,
       break;
     case PROP_MAX_PENDING_YIELDS:
       tw_worker_set_max_pending_yields (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_PENDING_BYTES:
+      tw_worker_set_max_pending_bytes (self, g_value_get_uint64 (value));
       break;
     case PROP_POOL:
       tw_worker_set_pool (self, g_value_get_object (value));
@@ -1349,6 +1393,25 @@ tw_worker_class_init (TwWorkerClass *klass)
     g_param_spec_uint ("max-pending-yields", NULL, NULL,
                        1, G_MAXUINT, TW_DEFAULT_MAX_PENDING_YIELDS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TwWorker:max-pending-bytes:
+   *
+   * With %TW_YIELD_POLICY_QUEUE, how many bytes the yielded values waiting
+   * for the owner may keep alive before [method@Tw.Worker.yield_value]
+   * blocks, besides [property@Tw.Worker:max-pending-yields]. A value is
+   * sized by [func@Tw.value_size] (strings, [struct@GLib.Bytes], types with
+   * a registered size such as `GdkTexture` when libthreadworker-gtk is
+   * loaded) or by [method@Tw.Worker.yield_value_sized]; values of size 0
+   * (numbers, small objects) count only against max-pending-yields. A value
+   * bigger than the budget is delivered alone. The default, 32 MiB, keeps a
+   * stream of 2 MiB frames (512×512 float64) under 64 MiB. Takes effect at
+   * the next start.
+   */
+  properties[PROP_MAX_PENDING_BYTES] =
+    g_param_spec_uint64 ("max-pending-bytes", NULL, NULL,
+                         1, G_MAXUINT64, TW_DEFAULT_MAX_PENDING_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
    * TwWorker:pool:
@@ -1496,6 +1559,7 @@ tw_worker_init (TwWorker *self)
   priv->dispatcher = _tw_dispatcher_ref_for_context (priv->context);
   priv->yield_policy = TW_YIELD_POLICY_QUEUE;
   priv->max_pending_yields = TW_DEFAULT_MAX_PENDING_YIELDS;
+  priv->max_pending_bytes = TW_DEFAULT_MAX_PENDING_BYTES;
   priv->value = (TwValue) TW_VALUE_INIT;
 }
 
@@ -2315,6 +2379,49 @@ tw_worker_set_max_pending_yields (TwWorker *self,
 }
 
 /**
+ * tw_worker_get_max_pending_bytes:
+ * @self: a worker
+ *
+ * Gets [property@Tw.Worker:max-pending-bytes]. Owner thread.
+ *
+ * Returns: the byte budget
+ */
+guint64
+tw_worker_get_max_pending_bytes (TwWorker *self)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_val_if_fail (TW_IS_WORKER (self), 0);
+
+  priv = tw_worker_get_instance_private (self);
+  return priv->max_pending_bytes;
+}
+
+/**
+ * tw_worker_set_max_pending_bytes:
+ * @self: a worker
+ * @max_bytes: the byte budget, at least 1 (`G_MAXUINT64`: no budget)
+ *
+ * Sets [property@Tw.Worker:max-pending-bytes]; takes effect at the next
+ * start. Owner thread.
+ */
+void
+tw_worker_set_max_pending_bytes (TwWorker *self,
+                                 guint64   max_bytes)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_if_fail (TW_IS_WORKER (self));
+  g_return_if_fail (max_bytes >= 1);
+
+  priv = tw_worker_get_instance_private (self);
+  if (priv->max_pending_bytes == max_bytes)
+    return;
+  priv->max_pending_bytes = max_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PENDING_BYTES]);
+}
+
+/**
  * tw_worker_get_pool:
  * @self: a worker
  *
@@ -2430,7 +2537,37 @@ tw_worker_yield_value (TwWorker     *self,
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
 
   tw_value_init_copy (&copy, value);
-  return tw_run_yield (run, &copy);
+  return tw_run_yield (run, &copy, -1);
+}
+
+/**
+ * tw_worker_yield_value_sized:
+ * @self: a worker
+ * @value: the value; copied
+ * @n_bytes: how many bytes @value keeps alive
+ *
+ * Yields @value like [method@Tw.Worker.yield_value], counting @n_bytes
+ * against [property@Tw.Worker:max-pending-bytes] instead of the size
+ * [func@Tw.value_size] finds. For values whose memory threadworker cannot
+ * see (a pointer to a buffer, a binding's object: the Python override sizes
+ * numpy arrays and buffers this way).
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (stop the work)
+ */
+gboolean
+tw_worker_yield_value_sized (TwWorker     *self,
+                             const GValue *value,
+                             gsize         n_bytes)
+{
+  TwValue copy;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  tw_value_init_copy (&copy, value);
+  return tw_run_yield (run, &copy, (gssize) MIN (n_bytes, (gsize) G_MAXSSIZE));
 }
 
 #define YIELD_WITH(self, gtype, setter, val)                                  \
@@ -2438,7 +2575,7 @@ tw_worker_yield_value (TwWorker     *self,
   RETURN_RUN_OR (self, FALSE);                                                \
   g_value_init (&tv.value, gtype);                                            \
   setter (&tv.value, val);                                                    \
-  return tw_run_yield (run, &tv)
+  return tw_run_yield (run, &tv, -1)
 
 /**
  * tw_worker_yield_int:
@@ -2546,7 +2683,7 @@ tw_worker_yield_pointer (TwWorker       *self,
   g_value_init (&tv.value, G_TYPE_POINTER);
   g_value_set_pointer (&tv.value, data);
   tv.destroy = destroy;
-  return tw_run_yield (run, &tv);
+  return tw_run_yield (run, &tv, 0);
 }
 
 /* Worker thread. Takes @value. */

@@ -190,6 +190,11 @@ TW_AVAILABLE_IN_ALL
 void           tw_worker_set_max_pending_yields (TwWorker       *self,
                                                  guint           max_pending);
 TW_AVAILABLE_IN_ALL
+guint64        tw_worker_get_max_pending_bytes (TwWorker        *self);
+TW_AVAILABLE_IN_ALL
+void           tw_worker_set_max_pending_bytes (TwWorker        *self,
+                                                guint64          max_bytes);
+TW_AVAILABLE_IN_ALL
 TwPool        *tw_worker_get_pool          (TwWorker            *self);
 TW_AVAILABLE_IN_ALL
 void           tw_worker_set_pool          (TwWorker            *self,
@@ -222,6 +227,10 @@ gboolean       tw_worker_deliver_held      (TwWorker            *self,
 TW_AVAILABLE_IN_ALL
 gboolean       tw_worker_yield_value       (TwWorker            *self,
                                             const GValue        *value);
+TW_AVAILABLE_IN_ALL
+gboolean       tw_worker_yield_value_sized (TwWorker            *self,
+                                            const GValue        *value,
+                                            gsize                n_bytes);
 TW_AVAILABLE_IN_ALL
 gboolean       tw_worker_yield_int         (TwWorker            *self,
                                             gint64               value);

@@ -413,3 +413,78 @@ def test_custom_signals_have_backpressure_like_a_yield():
     assert delivered == list(range(n))
     # The work is held at its emission once `limit` wait for the main thread.
     assert max(ahead) <= limit
+
+
+def test_a_generator_yielding_a_value_that_cannot_be_wrapped_errors():
+    class Hostile:
+        @property
+        def __class__(self):
+            raise RuntimeError('__class__ fails')
+
+    def work():
+        yield Hostile()
+
+    worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SEF'
+    assert isinstance(rec.values('errored')[0], RuntimeError)
+
+
+# -- 7. values waiting for delivery are bounded in bytes ---------------------
+
+MIB = 1024 * 1024
+
+
+def _stream_ahead(make_value, n, budget):
+    """Yields n values of make_value() under a byte budget; returns how far
+    the generator ever got ahead of the main thread."""
+    produced = [0]
+    ahead = []
+
+    def work():
+        for _ in range(n):
+            yield make_value()
+            produced[0] += 1
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    assert worker.props.max_pending_bytes == 32 * MIB
+    worker.props.max_pending_bytes = budget
+    delivered = []
+
+    def on_yielded(value):
+        delivered.append(value)
+        ahead.append(produced[0] - len(delivered))
+
+    worker.yielded.connect(on_yielded)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert len(delivered) == n and rec.log.endswith('RF')
+    return max(ahead)
+
+
+def test_numpy_frames_are_bounded_in_bytes():
+    np = pytest.importorskip('numpy')
+    frame = np.zeros((512, 512))          # 2 MiB of float64
+    assert _stream_ahead(lambda: frame, 64, 8 * MIB) <= 4
+
+
+@pytest.mark.parametrize('make', [
+    lambda: bytes(MIB),
+    lambda: bytearray(MIB),
+    lambda: memoryview(bytes(MIB)),
+    lambda: __import__('array').array('b', bytes(MIB)),   # the buffer protocol
+], ids=['bytes', 'bytearray', 'memoryview', 'buffer'])
+def test_buffers_are_bounded_in_bytes(make):
+    assert _stream_ahead(make, 32, 2 * MIB) <= 2
+
+
+def test_the_default_budget_keeps_a_512x512_float64_stream_under_64_mib():
+    np = pytest.importorskip('numpy')
+    frame = np.zeros((512, 512))
+    worker = Tw.create_worker(lambda: None, _start_thread=False)
+    budget = worker.props.max_pending_bytes
+    # Waiting frames, plus the one being made and the one being handled.
+    assert (budget // frame.nbytes + 2) * frame.nbytes <= 64 * MIB

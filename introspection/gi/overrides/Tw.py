@@ -161,6 +161,71 @@ def _describe(exc):
     return '%s: %s' % (name, text) if text else name
 
 
+# The byte budget (max-pending-bytes): the C library cannot see into a
+# Python object, so the override tells it how many bytes a yielded value
+# keeps alive. How to size an object is found once per type.
+
+def _buffer_nbytes(obj):
+    with memoryview(obj) as view:
+        return view.nbytes
+
+
+def _nbytes_attr(obj):
+    return obj.nbytes   # numpy.ndarray, memoryview, array-likes
+
+
+def _no_size(obj):
+    return 0
+
+
+_SMALL_TYPES = (int, float, bool, complex, type(None), tuple, list, dict, set, frozenset)
+_sizers = {t: None for t in _SMALL_TYPES}   # type -> sizer, None for "small"
+
+
+def _sizer_for(obj):
+    t = type(obj)
+    try:
+        if issubclass(t, (bytes, bytearray, str)):
+            sizer = len
+        elif isinstance(getattr(t, 'nbytes', None), (property, type(memoryview.nbytes))):
+            sizer = _nbytes_attr
+        else:
+            try:
+                _buffer_nbytes(obj)
+                sizer = _buffer_nbytes
+            except Exception:
+                sizer = None
+    except Exception:   # a hostile metaclass
+        sizer = None
+    _sizers[t] = sizer
+    return sizer
+
+
+def _nbytes(obj):
+    """How many bytes @obj keeps alive, as counted against max-pending-bytes:
+    ``nbytes`` of a numpy array or memoryview, the length of bytes, bytearray
+    and str, the size of any object with the buffer protocol; 0 for the
+    rest."""
+    sizer = _sizers.get(type(obj), _no_size)
+    if sizer is _no_size:
+        sizer = _sizer_for(obj)
+    if sizer is None:
+        return 0
+    try:
+        n = int(sizer(obj))
+    except Exception:
+        return 0
+    return n if n > 0 else 0
+
+
+def _yield(worker, value):
+    """Worker thread: yields @value, sized for the byte budget."""
+    n = _nbytes(value)
+    if n:
+        return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
+    return Tw.Worker.yield_value(worker, _to_gvalue(value))
+
+
 def _gerror_for(exc):
     return GLib.Error.new_literal(Tw.worker_error_quark(), _describe(exc),
                                   int(Tw.WorkerError.FAILED))
@@ -360,7 +425,11 @@ def _generator_step_kept(worker, sent, spec):
     spec.count += 1
     if state.progress is not None and state.progress[0]:
         worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    return worker.yield_value(_to_gvalue(value))
+    try:
+        return _yield(worker, value)
+    except BaseException as exc:   # a value the override cannot wrap
+        _run_failed(worker, state, exc)
+        return False
 
 
 def _worker_base_do_work(self, cancellable):
@@ -524,7 +593,7 @@ class _BoundSignal:
         state = _state(worker)
         if _in_run(worker, state):
             if name == 'yielded':
-                return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
+                return _yield(worker, args[0])
             if name == 'warned':
                 w = args[0]
                 if isinstance(w, tuple):
