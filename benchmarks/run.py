@@ -77,6 +77,9 @@ BENCHES = [
     dict(id=10, prog="bench-frames", xvfb=True, env={"GSK_RENDERER": "gl"},
          peers=["idle", "int-flood", "int-invoke", "tex-queue", "tex-latest", "tex-queue-synced", "tex-latest-synced", "tex-invoke", "tex-control"], rounds=3, frames=True,
          title="real window (GL): longest frame gap while 4 workers stream into it"),
+    dict(id=11, prog="bench_python_frames.py", peers=["threadworker", "count-only", "superqt"],
+         python=True, rounds=1,
+         title="Python: 150 × 8 MiB numpy frames to a 30 ms handler, peak RSS"),
 ]
 
 
@@ -181,6 +184,20 @@ def rows_for(bench, runs):
         out.append(row("time vs GTask", fmt_s(med(runs, "threadworker", "seconds")),
                        "GTask " + fmt_s(med(runs, "gtask", "seconds")),
                        r, "≤ 1×", r <= 1.0))
+    elif i == 11:
+        peak = worst(runs, "threadworker", "peak_above_baseline")
+        secs = med(runs, "threadworker", "seconds")
+        for peer, what in (("count-only", "no byte budget (count only)"), ("superqt", "superqt")):
+            other = worst(runs, peer, "peak_above_baseline")
+            out.append(row("peak RSS above baseline vs " + what,
+                           fmt_bytes(peak) if peer == "count-only" else "",
+                           f"{what} {fmt_bytes(other)}", peak / other if other else None,
+                           "≤ 64 MiB" if peer == "count-only" else "",
+                           peak <= 64 * MiB if peer == "count-only" else None))
+        r = ratios(runs, "seconds", "threadworker", "count-only")
+        out.append(row("stream time vs no byte budget", fmt_s(secs),
+                       "count only " + fmt_s(med(runs, "count-only", "seconds")),
+                       r, "≤ 1.1×", r <= 1.1))
     elif bench.get("frames"):
         out += frame_rows(runs)
     return out
