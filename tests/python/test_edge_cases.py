@@ -34,7 +34,12 @@ class StrNotAString(Exception):
         return 42
 
 
-BAD_EXCEPTIONS = [StrFails, StrAndReprFail, StrNotAString]
+class StrNotUtf8(Exception):
+    def __str__(self):
+        return 'a lone surrogate: \udc80'
+
+
+BAD_EXCEPTIONS = [StrFails, StrAndReprFail, StrNotAString, StrNotUtf8]
 
 
 def _terminal(rec):
@@ -199,6 +204,19 @@ def test_a_generator_recording_warnings_across_its_yields_keeps_them():
     rec.wait_finished()
     assert rec.log == 'SYYRF'
     assert rec.values('returned') == [['between yields']]
+
+
+def test_a_warning_whose_text_is_not_utf8_still_arrives():
+    def work():
+        warnings.warn('bad \udc80 byte')
+        return 'ok'
+
+    worker = Tw.create_worker(work, _start_thread=False)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SWRF'
+    assert str(rec.values('warned')[0][0]) == 'bad \udc80 byte'
 
 
 def test_warnings_filtered_by_the_work_are_not_reported():

@@ -139,12 +139,13 @@ def _from_gvalue(value):
 
 
 def _text(obj):
-    """str(@obj), or its repr() if that fails, whatever they raise."""
+    """str(@obj), or its repr() if that fails, whatever they raise, as text
+    that C can take (lone surrogates escaped)."""
     for text_of in (str, repr):
         try:
             text = text_of(obj)
             if isinstance(text, str):
-                return text
+                return str.encode(text, 'utf-8', 'backslashreplace').decode('utf-8')
         except BaseException:
             pass
     return '<str() failed>'
