@@ -221,9 +221,10 @@ def _nbytes(obj):
 
 def _yield(worker, value):
     """Worker thread: yields @value, sized for the byte budget."""
-    n = _nbytes(value)
-    if n:
-        return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
+    if _sizers.get(type(value), _no_size) is not None:   # not a known small type
+        n = _nbytes(value)
+        if n:
+            return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
     return Tw.Worker.yield_value(worker, _to_gvalue(value))
 
 
