@@ -3032,7 +3032,7 @@ tw_worker_warn (TwWorker   *self,
  * value. Then it is a checkpoint, like [method@Tw.Worker.yield_value].
  *
  * This is how a worker subclass delivers signals of its own from its work;
- * [func@GObject.signal_emit] there would run the handlers on the worker
+ * `g_signal_emit()` there would run the handlers on the worker
  * thread.
  *
  * Call on the worker thread, from the work.
