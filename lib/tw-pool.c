@@ -177,6 +177,8 @@ tw_pool_core_dispatch_locked (TwPoolCore *core,
       return FALSE;
     }
   g_ptr_array_add (core->threads, thread);
+  TW_DEBUG ("Pool: a thread starts (%u threads, %u running work)",
+            core->threads->len, core->n_active);
   return TRUE;
 }
 
@@ -238,6 +240,8 @@ tw_pool_thread_main (gpointer data)
               /* Idle for too long: leave the cache and exit on our own. */
               g_queue_unlink (&core->idle, &thread->idle_link);
               g_ptr_array_remove_fast (core->threads, thread);
+              TW_DEBUG ("Pool: a thread idle for %u ms exits (%u threads left)",
+                        core->idle_timeout_ms, core->threads->len);
               g_thread_unref (thread->thread);
               g_mutex_unlock (&core->lock);
               tw_pool_thread_free (thread);

@@ -13,6 +13,21 @@
 #include "tw-value-size.h"
 #include "tw-worker-private.h"
 
+int _tw_debug_env = -1;
+
+/* Reads G_MESSAGES_DEBUG once (see TW_DEBUG()), with GLib's own rule:
+ * "all", or a list that names our domain. g_log_set_debug_enabled() is
+ * checked apart, on every call: it can change at any time. */
+int
+_tw_debug_env_read (void)
+{
+  const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+  int env = domains != NULL && (strcmp (domains, "all") == 0 || strstr (domains, G_LOG_DOMAIN) != NULL);
+
+  g_atomic_int_set (&_tw_debug_env, env);
+  return env;
+}
+
 /**
  * TwWorker:
  *
@@ -81,6 +96,7 @@ typedef struct
   TwRun         *run;           /* the live run (started, not finished) */
   GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
   GList         *pending_tasks; /* run_async calls waiting for a restart */
+  gint64         debug_started; /* when `started` was emitted; only with TW_DEBUG on */
 
   /* The delivery gate (tw_worker_set_delivery_gate()), owner thread only:
    * events held back until the gate's owner calls deliver_held(). */
@@ -803,6 +819,13 @@ tw_run_dispatch_done (TwRun *run)
 
   frozen = freeze_notify_if_watched (self);
 
+  TW_DEBUG ("Worker “%s”: %s after %.3f ms", tw_worker_get_name (self),
+            outcome == TW_OUTCOME_RETURNED ? "returned"
+            : outcome == TW_OUTCOME_ERRORED ? "errored" : "aborted",
+            priv->debug_started == 0 ? 0.0
+            : (g_get_monotonic_time () - priv->debug_started) / 1000.0);
+  priv->debug_started = 0;
+
   switch (outcome)
     {
     case TW_OUTCOME_RETURNED:
@@ -877,6 +900,11 @@ tw_event_dispatch_now (TwEvent *event)
         set_progress (self, 0.0, NULL);
         set_state (self, TW_WORKER_STATE_RUNNING);
         thaw_notify_if_frozen (self, frozen);
+        if (G_UNLIKELY (_tw_debug_enabled ()))
+          {
+            priv->debug_started = g_get_monotonic_time ();
+            g_debug ("Worker “%s”: started", tw_worker_get_name (self));
+          }
         g_signal_emit (self, signals[STARTED], 0);
       }
       break;
