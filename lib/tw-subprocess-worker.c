@@ -1450,6 +1450,8 @@ tw_subprocess_worker_set_kill_timeout (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   g_mutex_lock (&self->lock);
   changed = self->kill_timeout_ms != milliseconds;
@@ -1497,6 +1499,8 @@ tw_subprocess_worker_set_stderr_tail_lines (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
   g_return_if_fail (n_lines <= MAX_STDERR_TAIL_LINES);
 
   g_mutex_lock (&self->lock);
@@ -1545,6 +1549,8 @@ tw_subprocess_worker_set_parse_progress (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   parse_progress = !!parse_progress;
   g_mutex_lock (&self->lock);
@@ -1580,6 +1586,8 @@ tw_subprocess_worker_close_stdin (TwSubprocessWorker  *self,
   TwRun *run;
 
   g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), FALSE);
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return FALSE;
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   run = _tw_worker_get_run (TW_WORKER (self));

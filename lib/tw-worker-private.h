@@ -17,15 +17,20 @@ G_BEGIN_DECLS
  * and stays under 64 MiB with the frame being made and the one being shown. */
 #define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
 
+typedef struct _TwValueOwner TwValueOwner;
+
 /* A value crossing threads. A G_TYPE_POINTER value may own its pointer
- * through @destroy, called by tw_value_clear() on whatever thread drops it. */
+ * through @destroy, called by tw_value_clear() on whatever thread drops it,
+ * or share it through @owner (then @destroy is NULL) with the run_async
+ * calls that returned it: the last one to let go frees it. */
 typedef struct
 {
   GValue         value;
   GDestroyNotify destroy;
+  TwValueOwner  *owner;
 } TwValue;
 
-#define TW_VALUE_INIT { G_VALUE_INIT, NULL }
+#define TW_VALUE_INIT { G_VALUE_INIT, NULL, NULL }
 
 void _tw_value_clear (TwValue *self);
 void _tw_value_move  (TwValue *dest,
@@ -132,6 +137,12 @@ void     _tw_event_free            (TwEvent      *event);
 
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
+/* Whether the calling thread is the worker's owner thread; if not, emits a
+ * critical naming @func. */
+gboolean _tw_worker_check_owner_thread (TwWorker  *self,
+                                        const char *func);
+/* Whether the calling thread is the worker's owner thread. */
+gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
 void     _tw_run_set_paused        (TwRun        *run,
                                     gboolean      paused);
