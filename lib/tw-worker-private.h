@@ -13,6 +13,9 @@
 G_BEGIN_DECLS
 
 #define TW_DEFAULT_MAX_PENDING_YIELDS 256
+/* 32 MiB: a 512×512 float64 stream (2 MiB a frame) keeps 16 frames waiting,
+ * and stays under 64 MiB with the frame being made and the one being shown. */
+#define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
 
 typedef struct _TwValueOwner TwValueOwner;
 
@@ -47,6 +50,7 @@ typedef enum
   TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
   TW_EVENT_PROGRESS,
   TW_EVENT_WARNED,
+  TW_EVENT_EMIT,      /* a signal the work emits, counted like a QUEUE yield */
   TW_EVENT_PAUSED,
   TW_EVENT_RESUMED,
   TW_EVENT_DONE,      /* terminal signal + finished */
@@ -60,7 +64,12 @@ struct _TwEvent
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
+  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
   char        *message;   /* WARNED */
+  guint        signal_id; /* EMIT: the signal, its detail and its arguments */
+  GQuark       detail;
+  guint        n_args;
+  GValue      *args;      /* n_args + 1; args[0] is left for the instance */
 };
 
 struct _TwRun
@@ -71,6 +80,7 @@ struct _TwRun
   GCancellable *cancellable;
   TwYieldPolicy policy;
   guint         max_pending;
+  gsize         max_bytes;
 
   /* Everything below `lock` is protected by it; `cond` wakes the worker
    * thread for resume, quit and backpressure. */
@@ -84,6 +94,7 @@ struct _TwRun
   gint          pause_requested;
   gint          producer_waiting;
   gint          pending_yields;
+  gssize        pending_bytes;  /* g_atomic_pointer_*(), like the four above */
   guint         paused : 1;
   guint         latest_queued : 1;
   guint         progress_queued : 1;

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tw-enums.h"
+#include "tw-value-size.h"
 #include "tw-worker-private.h"
 
 int _tw_debug_env = -1;
@@ -85,6 +86,7 @@ typedef struct
   guint          number;        /* of the default name */
   TwYieldPolicy  yield_policy;
   guint          max_pending_yields;
+  guint64        max_pending_bytes;
 
   /* Owner view, changed only on the owner thread. */
   TwWorkerState  state;
@@ -126,6 +128,7 @@ enum {
   PROP_PROGRESS_TEXT,
   PROP_YIELD_POLICY,
   PROP_MAX_PENDING_YIELDS,
+  PROP_MAX_PENDING_BYTES,
   PROP_POOL,
   N_PROPS
 };
@@ -426,6 +429,7 @@ tw_run_new (TwWorker *self)
   run->cancellable = g_cancellable_new ();
   run->policy = priv->yield_policy;
   run->max_pending = priv->max_pending_yields;
+  run->max_bytes = (gsize) MIN (priv->max_pending_bytes, G_MAXSIZE);
   g_mutex_init (&run->lock);
   g_cond_init (&run->cond);
   g_queue_init (&run->sent);
@@ -476,6 +480,13 @@ _tw_event_free (TwEvent *event)
 {
   _tw_value_clear (&event->value);
   g_free (event->message);
+  if (event->args != NULL)
+    {
+      for (guint i = 0; i <= event->n_args; i++)
+        if (G_IS_VALUE (&event->args[i]))
+          g_value_unset (&event->args[i]);
+      g_free (event->args);
+    }
   g_free (event);
 }
 
@@ -591,77 +602,151 @@ _tw_run_pop_sent (TwRun *run)
   return sent;
 }
 
-/* Worker thread. Takes @value. */
-static gboolean
-tw_run_yield (TwRun   *run,
-              TwValue *value)
+/* Whether an event of @n_bytes may join the undelivered ones: fewer than
+ * max-pending-yields wait, and the bytes stay within max-pending-bytes. A
+ * value bigger than the budget travels alone; small values (0 bytes) only
+ * count. Any thread, no lock. */
+static inline gboolean
+tw_run_has_room (TwRun *run,
+                 gsize  n_bytes)
 {
-  /* QUEUE with room and no quit, the common case of a flood: no lock. The
-   * order of one run's events is the order this thread pushes them in. */
-  if (run->policy == TW_YIELD_POLICY_QUEUE &&
-      (guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
-      !g_atomic_int_get (&run->abort))
-    {
-      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+  guint pending = (guint) g_atomic_int_get (&run->pending_yields);
 
-      _tw_value_move (&event->value, value);
-      g_atomic_int_inc (&run->pending_yields);
+  if (pending >= run->max_pending)
+    return FALSE;
+  return n_bytes == 0 || pending == 0 ||
+         (gsize) g_atomic_pointer_get (&run->pending_bytes) + n_bytes <= run->max_bytes;
+}
+
+static inline void
+tw_run_count_in (TwRun   *run,
+                 TwEvent *event)
+{
+  if (event->n_bytes > 0)
+    g_atomic_pointer_add (&run->pending_bytes, (gssize) event->n_bytes);
+  g_atomic_int_inc (&run->pending_yields);
+}
+
+/* Worker thread: pushes @event, counted against max-pending-yields and
+ * max-pending-bytes, and waits first while there is no room (backpressure).
+ * Takes @event; after quit it is dropped. Returns whether it was pushed. */
+static gboolean
+tw_run_push_counted (TwRun   *run,
+                     TwEvent *event)
+{
+  /* Room and no quit, the common case of a flood: no lock. The order of one
+   * run's events is the order this thread pushes them in. */
+  if (tw_run_has_room (run, event->n_bytes) && !g_atomic_int_get (&run->abort))
+    {
+      tw_run_count_in (run, event);
       _tw_dispatcher_push (run->dispatcher, event);
-      return _tw_run_checkpoint (run);
+      return TRUE;
     }
 
   g_mutex_lock (&run->lock);
 
-  if (run->policy == TW_YIELD_POLICY_LATEST)
+  /* Backpressure: wait until the owner has taken enough values. The owner
+   * decrements the counts without the lock and then reads producer_waiting;
+   * we set producer_waiting and then read the counts. Both sides are
+   * sequentially consistent atomics, so one of them sees the other: either
+   * we see room, or the owner sees us waiting and signals (under the lock we
+   * hold until g_cond_wait). The owner signals at half the limits, or when
+   * the queue is empty, which always leaves room. */
+  while (!tw_run_has_room (run, event->n_bytes) && !run->abort)
     {
-      if (!run->abort)
-        {
-          /* The value it replaces is freed below, after the lock: freeing
-           * a big one (a texture) must not hold up the owner's take. */
-          TwValue replaced = run->latest;
-
-          run->latest = *value;
-          *value = replaced;
-          if (!run->latest_queued)
-            {
-              run->latest_queued = TRUE;
-              tw_run_push (run, TW_EVENT_LATEST);
-            }
-          else
-            run->n_coalesced++;
-        }
+      g_atomic_int_set (&run->producer_waiting, TRUE);
+      if (tw_run_has_room (run, event->n_bytes))
+        break;
+      g_cond_wait (&run->cond, &run->lock);
     }
-  else
+  g_atomic_int_set (&run->producer_waiting, FALSE);
+
+  if (!run->abort)
     {
-      /* Backpressure: wait until the owner has taken enough values. The
-       * owner decrements pending_yields without the lock and then reads
-       * producer_waiting; we set producer_waiting and then read
-       * pending_yields. Both sides are sequentially consistent atomics, so
-       * one of them sees the other: either we see room, or the owner sees
-       * us waiting and signals (under the lock we hold until g_cond_wait). */
-      while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
-             !run->abort)
-        {
-          g_atomic_int_set (&run->producer_waiting, TRUE);
-          if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
-            break;
-          g_cond_wait (&run->cond, &run->lock);
-        }
-      g_atomic_int_set (&run->producer_waiting, FALSE);
-
-      if (!run->abort)
-        {
-          TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
-
-          _tw_value_move (&event->value, value);
-          g_atomic_int_inc (&run->pending_yields);
-          _tw_dispatcher_push (run->dispatcher, event);
-        }
+      tw_run_count_in (run, event);
+      _tw_dispatcher_push (run->dispatcher, event);
+      event = NULL;
     }
 
   g_mutex_unlock (&run->lock);
 
   /* Dropped after quit: the run ends with `aborted`, nothing more arrives. */
+  if (event != NULL)
+    {
+      _tw_event_free (event);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Owner thread: a counted event of @n_bytes was taken. Wakes a blocked
+ * producer once half the queue (or half the byte budget) has drained, not
+ * for every value: it then produces a batch without waiting. The lock is
+ * taken only to wake it (see tw_run_push_counted()). */
+static void
+tw_run_take_counted (TwRun *run,
+                     gsize  n_bytes)
+{
+  gboolean drained = FALSE;
+
+  if (n_bytes > 0)
+    drained = (gsize) (g_atomic_pointer_add (&run->pending_bytes, -(gssize) n_bytes)
+                       - (gssize) n_bytes) <= run->max_bytes / 2;
+  if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2)
+    drained = TRUE;
+  if (drained && g_atomic_int_get (&run->producer_waiting))
+    {
+      g_mutex_lock (&run->lock);
+      if (run->producer_waiting)
+        {
+          g_atomic_int_set (&run->producer_waiting, FALSE);
+          g_cond_signal (&run->cond);
+        }
+      g_mutex_unlock (&run->lock);
+    }
+}
+
+/* Worker thread. Takes @value; @n_bytes is its size, or -1 to ask
+ * tw_value_size(). */
+static gboolean
+tw_run_yield (TwRun   *run,
+              TwValue *value,
+              gssize   n_bytes)
+{
+  if (run->policy == TW_YIELD_POLICY_QUEUE)
+    {
+      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+
+      event->n_bytes = n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value);
+      _tw_value_move (&event->value, value);
+      tw_run_push_counted (run, event);
+      return _tw_run_checkpoint (run);
+    }
+
+  g_mutex_lock (&run->lock);
+
+  /* LATEST */
+  if (!run->abort)
+    {
+      /* The value it replaces is freed below, after the lock: freeing a big
+       * one (a texture) must not hold up the owner's take. */
+      TwValue replaced = run->latest;
+
+      run->latest = *value;
+      *value = replaced;
+      if (!run->latest_queued)
+        {
+          run->latest_queued = TRUE;
+          tw_run_push (run, TW_EVENT_LATEST);
+        }
+      else
+        run->n_coalesced++;
+    }
+
+  g_mutex_unlock (&run->lock);
+
+  /* The replaced value, or this one after quit: the run ends with
+   * `aborted`, nothing more arrives. */
   _tw_value_clear (value);
 
   return _tw_run_checkpoint (run);
@@ -842,6 +927,7 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  g_auto(GValue) nothing = G_VALUE_INIT;
   GValue task_value = G_VALUE_INIT;
   GError *task_error = NULL;
   TwValueOwner *task_owner = NULL;
@@ -877,7 +963,11 @@ tw_run_dispatch_done (TwRun *run)
         }
       g_clear_error (&priv->error);
       set_state (self, TW_WORKER_STATE_FINISHED);
-      g_signal_emit (self, signals[RETURNED], 0, returned);
+      /* No bindings can convert an unset GValue: "nothing" is a NULL
+       * pointer, None in Python and null in JavaScript. */
+      if (!G_IS_VALUE (returned))
+        g_value_init (&nothing, G_TYPE_POINTER);
+      g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
@@ -966,21 +1056,7 @@ tw_event_dispatch_now (TwEvent *event)
       break;
 
     case TW_EVENT_YIELDED:
-      /* Wake a blocked producer once half the queue has drained, not for
-       * every value: it then produces a batch without waiting. The lock is
-       * taken only to wake it (see tw_run_yield()). */
-      if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
-          g_atomic_int_get (&run->producer_waiting))
-        {
-          g_mutex_lock (&run->lock);
-          if (run->producer_waiting)
-            {
-              g_atomic_int_set (&run->producer_waiting, FALSE);
-              g_cond_signal (&run->cond);
-            }
-          g_mutex_unlock (&run->lock);
-        }
-
+      tw_run_take_counted (run, event->n_bytes);
       _tw_value_move (&priv->value, &event->value);
       g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
       break;
@@ -1020,6 +1096,13 @@ tw_event_dispatch_now (TwEvent *event)
       g_signal_emit (self, signals[WARNED], 0, event->message);
       break;
 
+    case TW_EVENT_EMIT:
+      tw_run_take_counted (run, 0);
+      g_value_init (&event->args[0], G_OBJECT_TYPE (self));
+      g_value_set_object (&event->args[0], self);
+      g_signal_emitv (event->args, event->signal_id, event->detail, NULL);
+      break;
+
     case TW_EVENT_PAUSED:
       set_state (self, TW_WORKER_STATE_PAUSED);
       g_signal_emit (self, signals[PAUSED], 0);
@@ -1056,6 +1139,7 @@ tw_event_is_held (TwWorkerPrivate *priv,
   if (priv->held.length > 0)
     return TRUE;
   return event->kind == TW_EVENT_YIELDED ||
+         event->kind == TW_EVENT_EMIT ||
          event->kind == TW_EVENT_LATEST ||
          event->kind == TW_EVENT_PROGRESS;
 }
@@ -1332,6 +1416,9 @@ tw_worker_get_property (GObject    *object,
     case PROP_MAX_PENDING_YIELDS:
       g_value_set_uint (value, priv->max_pending_yields);
       break;
+    case PROP_MAX_PENDING_BYTES:
+      g_value_set_uint64 (value, priv->max_pending_bytes);
+      break;
     case PROP_POOL:
       g_value_set_object (value, priv->pool);
       break;
@@ -1358,6 +1445,9 @@ tw_worker_set_property (GObject      *object,
       break;
     case PROP_MAX_PENDING_YIELDS:
       tw_worker_set_max_pending_yields (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_PENDING_BYTES:
+      tw_worker_set_max_pending_bytes (self, g_value_get_uint64 (value));
       break;
     case PROP_POOL:
       tw_worker_set_pool (self, g_value_get_object (value));
@@ -1487,6 +1577,25 @@ tw_worker_class_init (TwWorkerClass *klass)
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
+   * TwWorker:max-pending-bytes:
+   *
+   * With %TW_YIELD_POLICY_QUEUE, how many bytes the yielded values waiting
+   * for the owner may keep alive before [method@Tw.Worker.yield_value]
+   * blocks, besides [property@Tw.Worker:max-pending-yields]. A value is
+   * sized by [func@Tw.value_size] (strings, [struct@GLib.Bytes], types with
+   * a registered size such as `GdkTexture` when libthreadworker-gtk is
+   * loaded) or by [method@Tw.Worker.yield_value_sized]; values of size 0
+   * (numbers, small objects) count only against max-pending-yields. A value
+   * bigger than the budget is delivered alone. The default, 32 MiB, keeps a
+   * stream of 2 MiB frames (512×512 float64) under 64 MiB. Takes effect at
+   * the next start.
+   */
+  properties[PROP_MAX_PENDING_BYTES] =
+    g_param_spec_uint64 ("max-pending-bytes", NULL, NULL,
+                         1, G_MAXUINT64, TW_DEFAULT_MAX_PENDING_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
    * TwWorker:pool:
    *
    * The pool whose threads run the work; %NULL until set or started, when
@@ -1530,7 +1639,11 @@ tw_worker_class_init (TwWorkerClass *klass)
   /**
    * TwWorker::returned:
    * @self: the worker
-   * @value: the result; unset if the work returned none
+   * @value: the result. A run that returned nothing (a generator that ran
+   *   out, a work function that reported no result) gives a %G_TYPE_POINTER
+   *   value holding %NULL, never an unset value: bindings convert it (`None`
+   *   in Python, `null` in JavaScript), and C handlers test it with
+   *   `G_VALUE_HOLDS_POINTER (value) && g_value_get_pointer (value) == NULL`.
    *
    * Emitted on the owner context when a run returns a result. Never emitted
    * after [method@Tw.Worker.quit].
@@ -1628,6 +1741,7 @@ tw_worker_init (TwWorker *self)
   priv->dispatcher = _tw_dispatcher_ref_for_context (priv->context);
   priv->yield_policy = TW_YIELD_POLICY_QUEUE;
   priv->max_pending_yields = TW_DEFAULT_MAX_PENDING_YIELDS;
+  priv->max_pending_bytes = TW_DEFAULT_MAX_PENDING_BYTES;
   priv->value = (TwValue) TW_VALUE_INIT;
 }
 
@@ -2486,6 +2600,50 @@ tw_worker_set_max_pending_yields (TwWorker *self,
 }
 
 /**
+ * tw_worker_get_max_pending_bytes:
+ * @self: a worker
+ *
+ * Gets [property@Tw.Worker:max-pending-bytes]. Owner thread.
+ *
+ * Returns: the byte budget
+ */
+guint64
+tw_worker_get_max_pending_bytes (TwWorker *self)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_val_if_fail (TW_IS_WORKER (self), 0);
+
+  priv = tw_worker_get_instance_private (self);
+  return priv->max_pending_bytes;
+}
+
+/**
+ * tw_worker_set_max_pending_bytes:
+ * @self: a worker
+ * @max_bytes: the byte budget, at least 1 (`G_MAXUINT64`: no budget)
+ *
+ * Sets [property@Tw.Worker:max-pending-bytes]; takes effect at the next
+ * start. Owner thread.
+ */
+void
+tw_worker_set_max_pending_bytes (TwWorker *self,
+                                 guint64   max_bytes)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
+  g_return_if_fail (max_bytes >= 1);
+
+  priv = tw_worker_get_instance_private (self);
+  if (priv->max_pending_bytes == max_bytes)
+    return;
+  priv->max_pending_bytes = max_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PENDING_BYTES]);
+}
+
+/**
  * tw_worker_get_pool:
  * @self: a worker
  *
@@ -2644,7 +2802,37 @@ tw_worker_yield_value (TwWorker     *self,
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
 
   tw_value_init_copy (&copy, value);
-  return tw_run_yield (run, &copy);
+  return tw_run_yield (run, &copy, -1);
+}
+
+/**
+ * tw_worker_yield_value_sized:
+ * @self: a worker
+ * @value: the value; copied
+ * @n_bytes: how many bytes @value keeps alive
+ *
+ * Yields @value like [method@Tw.Worker.yield_value], counting @n_bytes
+ * against [property@Tw.Worker:max-pending-bytes] instead of the size
+ * [func@Tw.value_size] finds. For values whose memory threadworker cannot
+ * see (a pointer to a buffer, a binding's object: the Python override sizes
+ * numpy arrays and buffers this way).
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (stop the work)
+ */
+gboolean
+tw_worker_yield_value_sized (TwWorker     *self,
+                             const GValue *value,
+                             gsize         n_bytes)
+{
+  TwValue copy;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  tw_value_init_copy (&copy, value);
+  return tw_run_yield (run, &copy, (gssize) MIN (n_bytes, (gsize) G_MAXSSIZE));
 }
 
 #define YIELD_WITH(self, gtype, setter, val)                                  \
@@ -2652,7 +2840,7 @@ tw_worker_yield_value (TwWorker     *self,
   RETURN_RUN_OR (self, FALSE);                                                \
   g_value_init (&tv.value, gtype);                                            \
   setter (&tv.value, val);                                                    \
-  return tw_run_yield (run, &tv)
+  return tw_run_yield (run, &tv, -1)
 
 /**
  * tw_worker_yield_int:
@@ -2760,7 +2948,7 @@ tw_worker_yield_pointer (TwWorker       *self,
   g_value_init (&tv.value, G_TYPE_POINTER);
   g_value_set_pointer (&tv.value, data);
   tv.destroy = destroy;
-  return tw_run_yield (run, &tv);
+  return tw_run_yield (run, &tv, 0);
 }
 
 /* Worker thread. Takes @value. */
@@ -3119,6 +3307,89 @@ tw_worker_warn (TwWorker   *self,
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
   _tw_dispatcher_push (run->dispatcher, event);
+}
+
+/**
+ * tw_worker_emit_signal:
+ * @self: a worker
+ * @detailed_signal: a signal of @self's type, with its detail if any
+ *   (`"counted"`, `"changed::size"`)
+ * @args: (array length=n_args) (nullable): the signal's arguments, without
+ *   the instance; copied
+ * @n_args: how many arguments, the number the signal takes
+ *
+ * Emits a signal of @self on the owner context, like a yielded value: in
+ * order with the yielded values, warnings and the other events of the run,
+ * counted against [property@Tw.Worker:max-pending-yields] and blocking while
+ * that many are undelivered, whatever the yield policy (an emission is never
+ * coalesced or dropped, except after quit). Its handlers run on the owner
+ * thread, never on the worker thread. The signal must not have a return
+ * value. Then it is a checkpoint, like [method@Tw.Worker.yield_value].
+ *
+ * This is how a worker subclass delivers signals of its own from its work;
+ * `g_signal_emit()` there would run the handlers on the worker
+ * thread.
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (the emission is
+ *   then dropped)
+ */
+gboolean
+tw_worker_emit_signal (TwWorker     *self,
+                       const char   *detailed_signal,
+                       const GValue *args,
+                       guint         n_args)
+{
+  GSignalQuery query;
+  guint signal_id;
+  GQuark detail = 0;
+  TwEvent *event;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (detailed_signal != NULL, FALSE);
+  g_return_val_if_fail (args != NULL || n_args == 0, FALSE);
+
+  if (!g_signal_parse_name (detailed_signal, G_OBJECT_TYPE (self), &signal_id, &detail, TRUE))
+    {
+      g_critical ("%s: %s has no signal “%s”", G_STRFUNC,
+                  G_OBJECT_TYPE_NAME (self), detailed_signal);
+      return FALSE;
+    }
+  g_signal_query (signal_id, &query);
+  if (query.n_params != n_args || query.return_type != G_TYPE_NONE)
+    {
+      g_critical ("%s: the signal “%s” takes %u arguments and returns %s, not %u and nothing",
+                  G_STRFUNC, detailed_signal, query.n_params,
+                  g_type_name (query.return_type), n_args);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_args; i++)
+    {
+      GType wanted = query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+      if (!G_IS_VALUE (&args[i]) || !g_type_is_a (G_VALUE_TYPE (&args[i]), wanted))
+        {
+          g_critical ("%s: argument %u of “%s” must be a %s, not %s", G_STRFUNC,
+                      i + 1, detailed_signal, g_type_name (wanted),
+                      G_IS_VALUE (&args[i]) ? G_VALUE_TYPE_NAME (&args[i]) : "an unset value");
+          return FALSE;
+        }
+    }
+
+  event = tw_event_new (run, TW_EVENT_EMIT);
+  event->signal_id = signal_id;
+  event->detail = detail;
+  event->n_args = n_args;
+  event->args = g_new0 (GValue, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_value_init (&event->args[i + 1], G_VALUE_TYPE (&args[i]));
+      g_value_copy (&args[i], &event->args[i + 1]);
+    }
+  tw_run_push_counted (run, event);
+
+  return _tw_run_checkpoint (run);
 }
 
 /**

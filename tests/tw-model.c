@@ -1234,7 +1234,8 @@ on_returned (TwWorker     *worker,
              wm->id, id, seq, s->id);
     }
   else
-    CHECK (model, s->end == END_NONE && !G_IS_VALUE (value),
+    CHECK (model, s->end == END_NONE && G_VALUE_HOLDS_POINTER (value) &&
+           g_value_get_pointer (value) == NULL,
            "worker %u: returned, but the script's ending is %d", wm->id, s->end);
   model->stats.n_returned++;
   run_hook (wm, s, HOOK_TERMINAL);

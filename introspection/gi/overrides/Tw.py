@@ -74,10 +74,14 @@ class _WorkerState:
         self.intrusive = False
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
+        self.custom = frozenset()        # names of the SignalsClass's own signals
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
-        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
+        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order,
+                                             # kept only while a `warned` slot is connected
+        self.warning = None              # the showwarning tuple of the `warned` being emitted
+        self.hooks = None                # warnings' hooks when the run's Python code began
         self.thread_ident = None         # thread running the run's Python code
         self.cancel_requested = False
         self.cancel_sent = False
@@ -86,6 +90,8 @@ class _WorkerState:
         self.reported = False
         self.error = None
         self.warnings.clear()
+        self.warning = None
+        self.hooks = None
         with self.lock:
             self.thread_ident = None
             self.cancel_requested = False
@@ -111,6 +117,7 @@ def _state(worker):
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
+            GObject.Object.connect(worker, 'warned', _on_warned_take)
     return state
 
 
@@ -134,9 +141,98 @@ def _from_gvalue(value):
     return value
 
 
+def _text(obj):
+    """str(@obj), or its repr() if that fails, whatever they raise, as text
+    that C can take (lone surrogates escaped)."""
+    for text_of in (str, repr):
+        try:
+            text = text_of(obj)
+            if isinstance(text, str):
+                return str.encode(text, 'utf-8', 'backslashreplace').decode('utf-8')
+        except BaseException:
+            pass
+    return '<str() failed>'
+
+
+def _describe(exc):
+    """``'Name: text'`` for @exc, whatever its ``__str__`` and ``__repr__``
+    do: an error is never lost because its text cannot be made."""
+    try:
+        name = type(exc).__name__
+    except BaseException:
+        name = 'Exception'
+    text = _text(exc)
+    return '%s: %s' % (name, text) if text else name
+
+
+# The byte budget (max-pending-bytes): the C library cannot see into a
+# Python object, so the override tells it how many bytes a yielded value
+# keeps alive. How to size an object is found once per type.
+
+def _buffer_nbytes(obj):
+    with memoryview(obj) as view:
+        return view.nbytes
+
+
+def _nbytes_attr(obj):
+    return obj.nbytes   # numpy.ndarray, memoryview, array-likes
+
+
+def _no_size(obj):
+    return 0
+
+
+_SMALL_TYPES = (int, float, bool, complex, type(None), tuple, list, dict, set, frozenset)
+_sizers = {t: None for t in _SMALL_TYPES}   # type -> sizer, None for "small"
+
+
+def _sizer_for(obj):
+    t = type(obj)
+    try:
+        if issubclass(t, (bytes, bytearray, str)):
+            sizer = len
+        elif isinstance(getattr(t, 'nbytes', None), (property, type(memoryview.nbytes))):
+            sizer = _nbytes_attr
+        else:
+            try:
+                _buffer_nbytes(obj)
+                sizer = _buffer_nbytes
+            except Exception:
+                sizer = None
+    except Exception:   # a hostile metaclass
+        sizer = None
+    _sizers[t] = sizer
+    return sizer
+
+
+def _nbytes(obj):
+    """How many bytes @obj keeps alive, as counted against max-pending-bytes:
+    ``nbytes`` of a numpy array or memoryview, the length of bytes, bytearray
+    and str, the size of any object with the buffer protocol; 0 for the
+    rest."""
+    sizer = _sizers.get(type(obj), _no_size)
+    if sizer is _no_size:
+        sizer = _sizer_for(obj)
+    if sizer is None:
+        return 0
+    try:
+        n = int(sizer(obj))
+    except Exception:
+        return 0
+    return n if n > 0 else 0
+
+
+def _yield(worker, value):
+    """Worker thread: yields @value, sized for the byte budget."""
+    if _sizers.get(type(value), _no_size) is not None:   # not a known small type
+        n = _nbytes(value)
+        if n:
+            return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
+    return Tw.Worker.yield_value(worker, _to_gvalue(value))
+
+
 def _gerror_for(exc):
-    message = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
-    return GLib.Error.new_literal(Tw.worker_error_quark(), message,
+    return GLib.Error.new_literal(Tw.worker_error_quark(), _describe(exc),
                                   int(Tw.WorkerError.FAILED))
 
 
@@ -196,6 +292,8 @@ def _call_in_worker(worker, state, func, *args, **kwargs):
     warnings become ``warned``; with intrusive cancel, quit() interrupts it."""
     previous = getattr(_tls, 'worker', None)
     _tls.worker = worker
+    if state.hooks is None:
+        state.hooks = _warning_hooks()
     try:
         if not state.intrusive:
             return func(*args, **kwargs)
@@ -218,13 +316,21 @@ def _run_begins(worker, state):
 
 
 def _run_returned(worker, state, result):
+    try:
+        value = _to_gvalue(result)
+    except BaseException as exc:   # a hostile value: the run fails with why
+        _run_failed(worker, state, exc)
+        return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(_to_gvalue(result))
+    worker.return_value(value)
 
 
 def _run_failed(worker, state, exc):
-    if isinstance(exc, WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
+    """Reports @exc as the run's error. It never raises: whatever the
+    exception does, the run ends with exactly one of returned, errored or
+    aborted."""
+    if issubclass(type(exc), WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
     state.error = exc
     worker.return_error(_gerror_for(exc))
@@ -324,7 +430,11 @@ def _generator_step_kept(worker, sent, spec):
     spec.count += 1
     if state.progress is not None and state.progress[0]:
         worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    return worker.yield_value(_to_gvalue(value))
+    try:
+        return _yield(worker, value)
+    except BaseException as exc:   # a value the override cannot wrap
+        _run_failed(worker, state, exc)
+        return False
 
 
 def _worker_base_do_work(self, cancellable):
@@ -348,16 +458,29 @@ def _worker_base_do_work(self, cancellable):
 _showwarnmsg_orig = warnings._showwarnmsg
 
 
+def _warning_hooks():
+    """What the warnings module shows a warning with. catch_warnings(record=True)
+    (and so pytest.warns) replaces them."""
+    return (getattr(warnings, 'showwarning', None),
+            getattr(warnings, '_showwarnmsg_impl', None))
+
+
 def _showwarnmsg(msg):
     """Replaces warnings._showwarnmsg: a warning shown while a thread runs a
-    worker's Python code is reported through the worker's `warned`."""
+    worker's Python code is reported through the worker's `warned`, unless
+    the work itself has caught warnings (catch_warnings(record=True),
+    pytest.warns): those stay with it. Filtered warnings never get here."""
     worker = _current_worker()
     if worker is None:
         _showwarnmsg_orig(msg)
         return
     state = _state(worker)
-    state.warnings.append(msg)
-    text = str(msg.message)
+    if state.hooks is not None and _warning_hooks() != state.hooks:
+        _showwarnmsg_orig(msg)   # recorded by the work's catch_warnings
+        return
+    if state.slots.get('warned'):   # no slot, nothing kept (issue 17)
+        state.warnings.append(msg)
+    text = _text(msg.message)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -370,10 +493,17 @@ warnings._showwarnmsg = _showwarnmsg
 
 def _warning_args(state, text):
     """superqt's `warned` argument: the arguments of warnings.showwarning."""
-    if state.warnings and str(state.warnings[0].message) == text:
+    if state.warnings and _text(state.warnings[0].message) == text:
         msg = state.warnings.popleft()
         return (msg.message, msg.category, msg.filename, msg.lineno, msg.file, msg.line)
     return (UserWarning(text), UserWarning, '', 0, None, None)
+
+
+def _on_warned_take(worker, text):
+    """The first `warned` handler: takes the warning once per emission, so
+    that every slot gets the same tuple."""
+    state = _state(worker)
+    state.warning = _warning_args(state, text) if (state.warnings or state.slots.get('warned')) else None
 
 
 # ---------------------------------------------------------------------------
@@ -396,7 +526,8 @@ def _handler(worker, *args):
     if name == 'errored':
         args = [_exception_for(worker, args[0])]
     elif name == 'warned':
-        args = [_warning_args(_state(worker), args[0])]
+        warning = _state(worker).warning
+        args = [warning if warning is not None else _warning_args(_state(worker), args[0])]
     else:
         args = [_from_gvalue(a) for a in args]
     slot(*args[:n_args])
@@ -468,20 +599,20 @@ class _BoundSignal:
         signal is emitted at once in the calling thread (synchronous work)."""
         worker, name = self._worker, self._name
         state = _state(worker)
-        in_run = _current_worker() is worker and (
-            state.sync is None or state.sync.thread != threading.get_ident())
-        if in_run:
+        if _in_run(worker, state):
             if name == 'yielded':
-                return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
+                return _yield(worker, args[0])
             if name == 'warned':
                 w = args[0]
                 if isinstance(w, tuple):
-                    state.warnings.append(warnings.WarningMessage(*w))
+                    if state.slots.get('warned'):
+                        state.warnings.append(warnings.WarningMessage(*w))
                     w = w[0]
-                return Tw.Worker.warn(worker, str(w))
+                return Tw.Worker.warn(worker, _text(w))
             if name == 'returned':
+                value = _to_gvalue(args[0] if args else None)   # may raise: not reported
                 state.reported = True
-                return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
+                return Tw.Worker.return_value(worker, value)
             if name == 'errored':
                 state.reported = True
                 state.error = args[0]
@@ -498,11 +629,148 @@ class _BoundSignal:
         elif name == 'warned':
             w = args[0]
             if isinstance(w, tuple):
-                state.warnings.append(warnings.WarningMessage(*w))
-                w = str(w[0])
-            args = (str(w),)
+                if state.slots.get('warned'):
+                    state.warnings.append(warnings.WarningMessage(*w))
+                w = w[0]
+            args = (_text(w),)
         GObject.Object.emit(worker, name, *args)
         return None
+
+
+def _in_run(worker, state):
+    """Whether the calling thread runs @worker's work on a worker thread."""
+    return _current_worker() is worker and (
+        state.sync is None or state.sync.thread != threading.get_ident())
+
+
+# ---------------------------------------------------------------------------
+# Custom signals
+
+_OWN_SIGNALS = frozenset(('started', 'yielded', 'returned', 'errored', 'warned',
+                          'paused', 'resumed', 'aborted', 'finished'))
+
+# The signals of a SignalsClass travel in one detailed signal of every
+# worker, the detail naming the signal: `tw-python-signal::counted`.
+_CARRIER = 'tw-python-signal'
+GObject.signal_new(_CARRIER, Tw.Worker,
+                   GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.DETAILED,
+                   None, (GObject.TYPE_PYOBJECT,))
+
+
+class Signal:
+    """Declares a signal of a worker in a ``SignalsClass``, like superqt's
+    (Qt's) ``Signal(int)``::
+
+        class CounterSignals:
+            counted = Tw.Signal(int)
+
+        class Counter(Tw.WorkerBase):
+            def __init__(self):
+                super().__init__(SignalsClass=CounterSignals)
+
+            def work(self):
+                self.counted.emit(1)   # delivered on the owner thread
+
+    The types document the arguments; any Python objects may be emitted.
+    """
+
+    def __init__(self, *types, name=None):
+        self.types = types
+        self.name = name
+
+
+__all__.append('Signal')
+
+
+def _declared_signals(signals_class):
+    """The names of the signals a SignalsClass declares beyond the worker's
+    own: attributes that are Tw.Signal, or a Qt Signal left from a port."""
+    names = set()
+    for attr in dir(signals_class):
+        if attr.startswith('_') or attr in _OWN_SIGNALS:
+            continue
+        try:
+            value = getattr(signals_class, attr)
+        except Exception:
+            continue
+        if isinstance(value, Signal) or type(value).__name__ in (
+                'Signal', 'pyqtSignal', 'SignalInstance', 'pyqtBoundSignal'):
+            names.add(attr)
+    return frozenset(names)
+
+
+def _max_positional(slot):
+    """How many positional arguments @slot takes (None: any number)."""
+    try:
+        parameters = inspect.signature(slot).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in parameters:
+        if p.kind == p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+    return n
+
+
+def _custom_handler(worker, args, data):
+    slot, n_args = data
+    slot(*(args if n_args is None else args[:n_args]))
+
+
+class _CustomSignal:
+    """A signal of a worker's SignalsClass: ``worker.counted.connect(slot)``,
+    ``self.counted.emit(value)`` in the work. Slots get the emitted
+    arguments (as many as they take, like PyQt), on the owner thread."""
+
+    __slots__ = ('_worker', '_name')
+
+    def __init__(self, worker, name):
+        self._worker = worker
+        self._name = name
+
+    def __repr__(self):
+        return '<signal %s of %r>' % (self._name, self._worker)
+
+    def connect(self, slot):
+        if not callable(slot):
+            raise TypeError('%r is not callable' % (slot,))
+        # Held like the built-in signals' slots (see _Slot and quit_with()).
+        held = _Slot(slot)
+        handler_id = GObject.Object.connect(self._worker, '%s::%s' % (_CARRIER, self._name),
+                                            _custom_handler, (held, _max_positional(slot)))
+        _state(self._worker).slots.setdefault(self._name, []).append((held, handler_id))
+        return handler_id
+
+    disconnect = _BoundSignal.disconnect
+
+    def emit(self, *args):
+        """From the work, on the worker thread: delivered on the owner
+        context in order with the yields, with backpressure like a yield.
+        Elsewhere: emitted at once in the calling thread."""
+        _emit_custom(self._worker, '%s::%s' % (_CARRIER, self._name), (args,))
+
+
+_param_types = {}   # (GType, signal name) -> its parameter GTypes
+
+
+def _emit_custom(worker, detailed_signal, args):
+    state = _state(worker)
+    if not _in_run(worker, state):
+        GObject.Object.emit(worker, detailed_signal, *args)
+        return
+    key = (type(worker).__gtype__, detailed_signal)
+    types = _param_types.get(key)
+    if types is None:
+        query = GObject.signal_query(detailed_signal.split('::', 1)[0], key[0])
+        if query is None or not query.signal_id:
+            raise TypeError('%s has no signal %r' % (type(worker).__name__, detailed_signal))
+        types = _param_types[key] = tuple(query.param_types)
+    if len(args) != len(types):
+        raise TypeError('%s takes %d arguments, not %d' % (detailed_signal, len(types), len(args)))
+    Tw.Worker.emit_signal(worker, detailed_signal,
+                          [GObject.Value(t, a) for t, a in zip(types, args)])
 
 
 class _Signal:
@@ -643,8 +911,30 @@ class Worker(Tw.Worker):
         # superqt's signature; like superqt, func and the rest are ignored.
         # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
-        _state(self)
+        _set_signals_class(self, SignalsClass)
         self.set_name(name if name is not None else _name_after(type(self)))
+
+    def __getattr__(self, name):
+        # Only for names not found otherwise: the SignalsClass's signals.
+        state = self.__dict__.get('_tw_state')
+        if state is not None and name in state.custom:
+            return _CustomSignal(self, name)
+        raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+
+    def emit(self, detailed_signal, *args):
+        """GObject's emit(). Called from the work, on the worker thread, the
+        signal is delivered on the owner context instead, in order with the
+        yields and with backpressure like a yield: handlers of signals
+        declared with ``__gsignals__`` never run on the worker thread. The
+        worker's own signals (``yielded``, ``returned``...) behave as their
+        attributes' emit() (``self.yielded.emit(value)``)."""
+        name = detailed_signal.split('::', 1)[0].replace('_', '-')
+        if name in _OWN_SIGNALS and _in_run(self, _state(self)):
+            return getattr(self, name).emit(*args)
+        if name in _OWN_SIGNALS:
+            return GObject.Object.emit(self, detailed_signal, *args)
+        _emit_custom(self, detailed_signal, args)
+        return None
 
     # -- run control (owner thread) --
 
@@ -738,6 +1028,8 @@ class Worker(Tw.Worker):
             state.sync = _SyncRun()
         previous = getattr(_tls, 'worker', None)
         _tls.worker = self
+        if state.hooks is None:
+            state.hooks = _warning_hooks()
         try:
             self.started.emit()
             try:
@@ -765,11 +1057,18 @@ WorkerBase = Worker
 __all__ += ['Worker', 'WorkerBase']
 
 
-def _adopt(worker, cls, spec):
+def _set_signals_class(worker, signals_class):
+    state = _state(worker)
+    if signals_class is not None:
+        state.custom = _declared_signals(signals_class)
+
+
+def _adopt(worker, cls, spec, signals_class=None):
     """Gives a worker made by a C constructor its Python class and state."""
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    _set_signals_class(worker, signals_class)
     worker.set_name(_name_after(spec.func))
     return worker
 
@@ -784,13 +1083,13 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
         cls.__gtype__ = Tw.FunctionWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec)
+        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -812,13 +1111,13 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
         cls.__gtype__ = Tw.GeneratorWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if not inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec)
+        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
