@@ -81,6 +81,9 @@ BENCHES = [
     dict(id=11, prog="bench_python_cancel.py", peers=["threadworker", "superqt"],
          python=True, rounds=3,
          title="Python: quit() → aborted while the work blocks (p99)"),
+    dict(id=12, prog="bench_python_frames.py", peers=["threadworker", "count-only", "superqt"],
+         python=True, rounds=1,
+         title="Python: 150 × 8 MiB numpy frames to a 30 ms handler, peak RSS"),
 ]
 
 
@@ -187,6 +190,20 @@ def rows_for(bench, runs):
                        r, "≤ 1×", r <= 1.0))
     elif i == 11:
         out += cancel_rows(runs)
+    elif i == 12:
+        peak = worst(runs, "threadworker", "peak_above_baseline")
+        secs = med(runs, "threadworker", "seconds")
+        for peer, what in (("count-only", "no byte budget (count only)"), ("superqt", "superqt")):
+            other = worst(runs, peer, "peak_above_baseline")
+            out.append(row("peak RSS above baseline vs " + what,
+                           fmt_bytes(peak) if peer == "count-only" else "",
+                           f"{what} {fmt_bytes(other)}", peak / other if other else None,
+                           "≤ 64 MiB" if peer == "count-only" else "",
+                           peak <= 64 * MiB if peer == "count-only" else None))
+        r = ratios(runs, "seconds", "threadworker", "count-only")
+        out.append(row("stream time vs no byte budget", fmt_s(secs),
+                       "count only " + fmt_s(med(runs, "count-only", "seconds")),
+                       r, "≤ 1.1×", r <= 1.1))
     elif bench.get("frames"):
         out += frame_rows(runs)
     return out

@@ -300,9 +300,12 @@ on_stdout_line (const char *line,
   if (child->parse_progress &&
       _tw_subprocess_parse_progress (text, &fraction, &progress_text))
     {
-      tw_worker_set_progress (child->worker, fraction);
+      /* Fraction and text as one update: the owner never shows one without
+       * the other. */
       if (progress_text != NULL)
-        tw_worker_set_progress_text (child->worker, progress_text);
+        tw_worker_set_progress_with_text (child->worker, fraction, progress_text);
+      else
+        tw_worker_set_progress (child->worker, fraction);
       return;
     }
 
@@ -1315,6 +1318,8 @@ tw_subprocess_worker_set_kill_timeout (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   g_mutex_lock (&self->lock);
   changed = self->kill_timeout_ms != milliseconds;
@@ -1362,6 +1367,8 @@ tw_subprocess_worker_set_stderr_tail_lines (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
   g_return_if_fail (n_lines <= MAX_STDERR_TAIL_LINES);
 
   g_mutex_lock (&self->lock);
@@ -1410,6 +1417,8 @@ tw_subprocess_worker_set_parse_progress (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   parse_progress = !!parse_progress;
   g_mutex_lock (&self->lock);
@@ -1445,6 +1454,8 @@ tw_subprocess_worker_close_stdin (TwSubprocessWorker  *self,
   TwRun *run;
 
   g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), FALSE);
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return FALSE;
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   run = _tw_worker_get_run (TW_WORKER (self));

@@ -55,6 +55,8 @@ void     _tw_thread_cache_clear        (TwThreadCache            *self);
  * new one. FALSE (with a warning) if no thread could be created. */
 gboolean _tw_thread_cache_run_locked   (TwThreadCache            *self,
                                         gpointer                  job);
+/* Any thread: whether it is a thread of a cache (of any owner). */
+gboolean _tw_thread_cache_is_cache_thread (void);
 /* Without the lock, on any thread but a cache thread of a job still
  * running: ends the idle threads and waits for them to exit. */
 void     _tw_thread_cache_release_idle (TwThreadCache            *self);

@@ -20,6 +20,14 @@ typedef struct
   gboolean       exit;
 } TwCacheThread;
 
+static GPrivate on_cache_thread;   /* set on every cache's threads */
+
+gboolean
+_tw_thread_cache_is_cache_thread (void)
+{
+  return g_private_get (&on_cache_thread) != NULL;
+}
+
 void
 _tw_thread_cache_init (TwThreadCache            *self,
                        GMutex                   *lock,
@@ -59,6 +67,7 @@ tw_cache_thread_main (gpointer data)
   TwCacheThread *thread = data;
   TwThreadCache *cache = thread->cache;
 
+  g_private_set (&on_cache_thread, thread);
   g_mutex_lock (cache->lock);
   for (;;)
     {

@@ -14,16 +14,24 @@
 G_BEGIN_DECLS
 
 #define TW_DEFAULT_MAX_PENDING_YIELDS 256
+/* 32 MiB: a 512×512 float64 stream (2 MiB a frame) keeps 16 frames waiting,
+ * and stays under 64 MiB with the frame being made and the one being shown. */
+#define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
+
+typedef struct _TwValueOwner TwValueOwner;
 
 /* A value crossing threads. A G_TYPE_POINTER value may own its pointer
- * through @destroy, called by tw_value_clear() on whatever thread drops it. */
+ * through @destroy, called by tw_value_clear() on whatever thread drops it,
+ * or share it through @owner (then @destroy is NULL) with the run_async
+ * calls that returned it: the last one to let go frees it. */
 typedef struct
 {
   GValue         value;
   GDestroyNotify destroy;
+  TwValueOwner  *owner;
 } TwValue;
 
-#define TW_VALUE_INIT { G_VALUE_INIT, NULL }
+#define TW_VALUE_INIT { G_VALUE_INIT, NULL, NULL }
 
 void _tw_value_clear (TwValue *self);
 void _tw_value_move  (TwValue *dest,
@@ -43,6 +51,7 @@ typedef enum
   TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
   TW_EVENT_PROGRESS,
   TW_EVENT_WARNED,
+  TW_EVENT_EMIT,      /* a signal the work emits, counted like a QUEUE yield */
   TW_EVENT_PAUSED,
   TW_EVENT_RESUMED,
   TW_EVENT_DONE,      /* terminal signal + finished */
@@ -57,7 +66,12 @@ struct _TwEvent
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
+  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
   char        *message;   /* WARNED */
+  guint        signal_id; /* EMIT: the signal, its detail and its arguments */
+  GQuark       detail;
+  guint        n_args;
+  GValue      *args;      /* n_args + 1; args[0] is left for the instance */
 };
 
 struct _TwRun
@@ -68,6 +82,7 @@ struct _TwRun
   GCancellable *cancellable;
   TwYieldPolicy policy;
   guint         max_pending;
+  gsize         max_bytes;
 
   /* Everything below `lock` is protected by it; `cond` wakes the worker
    * thread for resume, quit and backpressure. */
@@ -81,6 +96,7 @@ struct _TwRun
   gint          pause_requested;
   gint          producer_waiting;
   gint          pending_yields;
+  gssize        pending_bytes;  /* g_atomic_pointer_*(), like the four above */
   guint         paused : 1;
   guint         latest_queued : 1;
   guint         progress_queued : 1;
@@ -123,6 +139,12 @@ void     _tw_event_free            (TwEvent      *event);
 
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
+/* Whether the calling thread is the worker's owner thread; if not, emits a
+ * critical naming @func. */
+gboolean _tw_worker_check_owner_thread (TwWorker  *self,
+                                        const char *func);
+/* Whether the calling thread is the worker's owner thread. */
+gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
 void     _tw_run_set_paused        (TwRun        *run,
                                     gboolean      paused);
@@ -158,5 +180,32 @@ void     _tw_context_post          (GMainContext *context,
                                     GDestroyNotify notify);
 
 void     _tw_i18n_init             (void);
+
+/* The UI side of a worker (tw-worker-ui.c): its action group and the objects
+ * it quits with, made on first use. The worker keeps a pointer to it and
+ * tells it when what its methods would do changes. */
+typedef struct _TwWorkerUi TwWorkerUi;
+
+typedef enum
+{
+  TW_WORKER_CAN_START        = 1 << 0,
+  TW_WORKER_CAN_PAUSE        = 1 << 1,
+  TW_WORKER_CAN_RESUME       = 1 << 2,
+  TW_WORKER_CAN_TOGGLE_PAUSE = 1 << 3,
+  TW_WORKER_CAN_QUIT         = 1 << 4,
+  TW_WORKER_CAN_RESTART      = 1 << 5,
+  TW_WORKER_PAUSE_REQUESTED  = 1 << 6,
+} TwWorkerControls;
+
+/* Owner thread: which of the worker's methods would do something now. */
+TwWorkerControls _tw_worker_get_controls (TwWorker     *self);
+/* Owner thread: the worker's TwWorkerUi, made if @create. */
+TwWorkerUi *_tw_worker_get_ui       (TwWorker     *self,
+                                     gboolean      create);
+TwWorkerUi *_tw_worker_ui_new       (TwWorker     *self);
+/* Owner thread, after the controls may have changed. */
+void     _tw_worker_ui_update      (TwWorkerUi   *ui);
+/* From the worker's finalize. */
+void     _tw_worker_ui_free        (TwWorkerUi   *ui);
 
 G_END_DECLS

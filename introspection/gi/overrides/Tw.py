@@ -28,6 +28,7 @@ import inspect
 import sys
 import threading
 import warnings
+import weakref
 
 import gi
 from gi.module import get_introspection_module
@@ -66,16 +67,21 @@ class _WorkerState:
 
     def __init__(self):
         self.lock = threading.Lock()     # intrusive cancel
-        self.slots = {}                  # signal -> [(slot, handler id)], owner thread
+        self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
+        self.quit_with = set()           # id() of the objects given to quit_with()
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
+        self.custom = frozenset()        # names of the SignalsClass's own signals
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
-        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
+        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order,
+                                             # kept only while a `warned` slot is connected
+        self.warning = None              # the showwarning tuple of the `warned` being emitted
+        self.hooks = None                # warnings' hooks when the run's Python code began
         self.thread_ident = None         # thread running the run's Python code
         self.cancel_requested = False
         self.cancel_sent = False
@@ -84,6 +90,8 @@ class _WorkerState:
         self.reported = False
         self.error = None
         self.warnings.clear()
+        self.warning = None
+        self.hooks = None
         with self.lock:
             self.thread_ident = None
             self.cancel_requested = False
@@ -109,6 +117,7 @@ def _state(worker):
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
+            GObject.Object.connect(worker, 'warned', _on_warned_take)
     return state
 
 
@@ -132,9 +141,98 @@ def _from_gvalue(value):
     return value
 
 
+def _text(obj):
+    """str(@obj), or its repr() if that fails, whatever they raise, as text
+    that C can take (lone surrogates escaped)."""
+    for text_of in (str, repr):
+        try:
+            text = text_of(obj)
+            if isinstance(text, str):
+                return str.encode(text, 'utf-8', 'backslashreplace').decode('utf-8')
+        except BaseException:
+            pass
+    return '<str() failed>'
+
+
+def _describe(exc):
+    """``'Name: text'`` for @exc, whatever its ``__str__`` and ``__repr__``
+    do: an error is never lost because its text cannot be made."""
+    try:
+        name = type(exc).__name__
+    except BaseException:
+        name = 'Exception'
+    text = _text(exc)
+    return '%s: %s' % (name, text) if text else name
+
+
+# The byte budget (max-pending-bytes): the C library cannot see into a
+# Python object, so the override tells it how many bytes a yielded value
+# keeps alive. How to size an object is found once per type.
+
+def _buffer_nbytes(obj):
+    with memoryview(obj) as view:
+        return view.nbytes
+
+
+def _nbytes_attr(obj):
+    return obj.nbytes   # numpy.ndarray, memoryview, array-likes
+
+
+def _no_size(obj):
+    return 0
+
+
+_SMALL_TYPES = (int, float, bool, complex, type(None), tuple, list, dict, set, frozenset)
+_sizers = {t: None for t in _SMALL_TYPES}   # type -> sizer, None for "small"
+
+
+def _sizer_for(obj):
+    t = type(obj)
+    try:
+        if issubclass(t, (bytes, bytearray, str)):
+            sizer = len
+        elif isinstance(getattr(t, 'nbytes', None), (property, type(memoryview.nbytes))):
+            sizer = _nbytes_attr
+        else:
+            try:
+                _buffer_nbytes(obj)
+                sizer = _buffer_nbytes
+            except Exception:
+                sizer = None
+    except Exception:   # a hostile metaclass
+        sizer = None
+    _sizers[t] = sizer
+    return sizer
+
+
+def _nbytes(obj):
+    """How many bytes @obj keeps alive, as counted against max-pending-bytes:
+    ``nbytes`` of a numpy array or memoryview, the length of bytes, bytearray
+    and str, the size of any object with the buffer protocol; 0 for the
+    rest."""
+    sizer = _sizers.get(type(obj), _no_size)
+    if sizer is _no_size:
+        sizer = _sizer_for(obj)
+    if sizer is None:
+        return 0
+    try:
+        n = int(sizer(obj))
+    except Exception:
+        return 0
+    return n if n > 0 else 0
+
+
+def _yield(worker, value):
+    """Worker thread: yields @value, sized for the byte budget."""
+    if _sizers.get(type(value), _no_size) is not None:   # not a known small type
+        n = _nbytes(value)
+        if n:
+            return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
+    return Tw.Worker.yield_value(worker, _to_gvalue(value))
+
+
 def _gerror_for(exc):
-    message = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
-    return GLib.Error.new_literal(Tw.worker_error_quark(), message,
+    return GLib.Error.new_literal(Tw.worker_error_quark(), _describe(exc),
                                   int(Tw.WorkerError.FAILED))
 
 
@@ -194,6 +292,8 @@ def _call_in_worker(worker, state, func, *args, **kwargs):
     warnings become ``warned``; with intrusive cancel, quit() interrupts it."""
     previous = getattr(_tls, 'worker', None)
     _tls.worker = worker
+    if state.hooks is None:
+        state.hooks = _warning_hooks()
     try:
         if not state.intrusive:
             return func(*args, **kwargs)
@@ -216,13 +316,21 @@ def _run_begins(worker, state):
 
 
 def _run_returned(worker, state, result):
+    try:
+        value = _to_gvalue(result)
+    except BaseException as exc:   # a hostile value: the run fails with why
+        _run_failed(worker, state, exc)
+        return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(_to_gvalue(result))
+    worker.return_value(value)
 
 
 def _run_failed(worker, state, exc):
-    if isinstance(exc, WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
+    """Reports @exc as the run's error. It never raises: whatever the
+    exception does, the run ends with exactly one of returned, errored or
+    aborted."""
+    if issubclass(type(exc), WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
     state.error = exc
     worker.return_error(_gerror_for(exc))
@@ -322,7 +430,11 @@ def _generator_step_kept(worker, sent, spec):
     spec.count += 1
     if state.progress is not None and state.progress[0]:
         worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    return worker.yield_value(_to_gvalue(value))
+    try:
+        return _yield(worker, value)
+    except BaseException as exc:   # a value the override cannot wrap
+        _run_failed(worker, state, exc)
+        return False
 
 
 def _worker_base_do_work(self, cancellable):
@@ -346,16 +458,29 @@ def _worker_base_do_work(self, cancellable):
 _showwarnmsg_orig = warnings._showwarnmsg
 
 
+def _warning_hooks():
+    """What the warnings module shows a warning with. catch_warnings(record=True)
+    (and so pytest.warns) replaces them."""
+    return (getattr(warnings, 'showwarning', None),
+            getattr(warnings, '_showwarnmsg_impl', None))
+
+
 def _showwarnmsg(msg):
     """Replaces warnings._showwarnmsg: a warning shown while a thread runs a
-    worker's Python code is reported through the worker's `warned`."""
+    worker's Python code is reported through the worker's `warned`, unless
+    the work itself has caught warnings (catch_warnings(record=True),
+    pytest.warns): those stay with it. Filtered warnings never get here."""
     worker = _current_worker()
     if worker is None:
         _showwarnmsg_orig(msg)
         return
     state = _state(worker)
-    state.warnings.append(msg)
-    text = str(msg.message)
+    if state.hooks is not None and _warning_hooks() != state.hooks:
+        _showwarnmsg_orig(msg)   # recorded by the work's catch_warnings
+        return
+    if state.slots.get('warned'):   # no slot, nothing kept (issue 17)
+        state.warnings.append(msg)
+    text = _text(msg.message)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -368,10 +493,17 @@ warnings._showwarnmsg = _showwarnmsg
 
 def _warning_args(state, text):
     """superqt's `warned` argument: the arguments of warnings.showwarning."""
-    if state.warnings and str(state.warnings[0].message) == text:
+    if state.warnings and _text(state.warnings[0].message) == text:
         msg = state.warnings.popleft()
         return (msg.message, msg.category, msg.filename, msg.lineno, msg.file, msg.line)
     return (UserWarning(text), UserWarning, '', 0, None, None)
+
+
+def _on_warned_take(worker, text):
+    """The first `warned` handler: takes the warning once per emission, so
+    that every slot gets the same tuple."""
+    state = _state(worker)
+    state.warning = _warning_args(state, text) if (state.warnings or state.slots.get('warned')) else None
 
 
 # ---------------------------------------------------------------------------
@@ -394,7 +526,8 @@ def _handler(worker, *args):
     if name == 'errored':
         args = [_exception_for(worker, args[0])]
     elif name == 'warned':
-        args = [_warning_args(_state(worker), args[0])]
+        warning = _state(worker).warning
+        args = [warning if warning is not None else _warning_args(_state(worker), args[0])]
     else:
         args = [_from_gvalue(a) for a in args]
     slot(*args[:n_args])
@@ -436,9 +569,12 @@ class _BoundSignal:
         if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
             n_args = 0
         state = _state(self._worker)
+        held = _Slot(slot)
+        if held.owner_id() in state.quit_with:
+            held.hold_weakly()
         handler_id = GObject.Object.connect(self._worker, self._name, _handler,
-                                            (self._name, slot, n_args))
-        state.slots.setdefault(self._name, []).append((slot, handler_id))
+                                            (self._name, held, n_args))
+        state.slots.setdefault(self._name, []).append((held, handler_id))
         return handler_id
 
     def disconnect(self, slot=None):
@@ -447,7 +583,7 @@ class _BoundSignal:
         keep = []
         found = False
         for connected, handler_id in slots:
-            if slot is None or connected == slot:
+            if slot is None or connected.matches(slot):
                 GObject.Object.disconnect(self._worker, handler_id)
                 found = True
             else:
@@ -463,20 +599,20 @@ class _BoundSignal:
         signal is emitted at once in the calling thread (synchronous work)."""
         worker, name = self._worker, self._name
         state = _state(worker)
-        in_run = _current_worker() is worker and (
-            state.sync is None or state.sync.thread != threading.get_ident())
-        if in_run:
+        if _in_run(worker, state):
             if name == 'yielded':
-                return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
+                return _yield(worker, args[0])
             if name == 'warned':
                 w = args[0]
                 if isinstance(w, tuple):
-                    state.warnings.append(warnings.WarningMessage(*w))
+                    if state.slots.get('warned'):
+                        state.warnings.append(warnings.WarningMessage(*w))
                     w = w[0]
-                return Tw.Worker.warn(worker, str(w))
+                return Tw.Worker.warn(worker, _text(w))
             if name == 'returned':
+                value = _to_gvalue(args[0] if args else None)   # may raise: not reported
                 state.reported = True
-                return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
+                return Tw.Worker.return_value(worker, value)
             if name == 'errored':
                 state.reported = True
                 state.error = args[0]
@@ -493,11 +629,148 @@ class _BoundSignal:
         elif name == 'warned':
             w = args[0]
             if isinstance(w, tuple):
-                state.warnings.append(warnings.WarningMessage(*w))
-                w = str(w[0])
-            args = (str(w),)
+                if state.slots.get('warned'):
+                    state.warnings.append(warnings.WarningMessage(*w))
+                w = w[0]
+            args = (_text(w),)
         GObject.Object.emit(worker, name, *args)
         return None
+
+
+def _in_run(worker, state):
+    """Whether the calling thread runs @worker's work on a worker thread."""
+    return _current_worker() is worker and (
+        state.sync is None or state.sync.thread != threading.get_ident())
+
+
+# ---------------------------------------------------------------------------
+# Custom signals
+
+_OWN_SIGNALS = frozenset(('started', 'yielded', 'returned', 'errored', 'warned',
+                          'paused', 'resumed', 'aborted', 'finished'))
+
+# The signals of a SignalsClass travel in one detailed signal of every
+# worker, the detail naming the signal: `tw-python-signal::counted`.
+_CARRIER = 'tw-python-signal'
+GObject.signal_new(_CARRIER, Tw.Worker,
+                   GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.DETAILED,
+                   None, (GObject.TYPE_PYOBJECT,))
+
+
+class Signal:
+    """Declares a signal of a worker in a ``SignalsClass``, like superqt's
+    (Qt's) ``Signal(int)``::
+
+        class CounterSignals:
+            counted = Tw.Signal(int)
+
+        class Counter(Tw.WorkerBase):
+            def __init__(self):
+                super().__init__(SignalsClass=CounterSignals)
+
+            def work(self):
+                self.counted.emit(1)   # delivered on the owner thread
+
+    The types document the arguments; any Python objects may be emitted.
+    """
+
+    def __init__(self, *types, name=None):
+        self.types = types
+        self.name = name
+
+
+__all__.append('Signal')
+
+
+def _declared_signals(signals_class):
+    """The names of the signals a SignalsClass declares beyond the worker's
+    own: attributes that are Tw.Signal, or a Qt Signal left from a port."""
+    names = set()
+    for attr in dir(signals_class):
+        if attr.startswith('_') or attr in _OWN_SIGNALS:
+            continue
+        try:
+            value = getattr(signals_class, attr)
+        except Exception:
+            continue
+        if isinstance(value, Signal) or type(value).__name__ in (
+                'Signal', 'pyqtSignal', 'SignalInstance', 'pyqtBoundSignal'):
+            names.add(attr)
+    return frozenset(names)
+
+
+def _max_positional(slot):
+    """How many positional arguments @slot takes (None: any number)."""
+    try:
+        parameters = inspect.signature(slot).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in parameters:
+        if p.kind == p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+    return n
+
+
+def _custom_handler(worker, args, data):
+    slot, n_args = data
+    slot(*(args if n_args is None else args[:n_args]))
+
+
+class _CustomSignal:
+    """A signal of a worker's SignalsClass: ``worker.counted.connect(slot)``,
+    ``self.counted.emit(value)`` in the work. Slots get the emitted
+    arguments (as many as they take, like PyQt), on the owner thread."""
+
+    __slots__ = ('_worker', '_name')
+
+    def __init__(self, worker, name):
+        self._worker = worker
+        self._name = name
+
+    def __repr__(self):
+        return '<signal %s of %r>' % (self._name, self._worker)
+
+    def connect(self, slot):
+        if not callable(slot):
+            raise TypeError('%r is not callable' % (slot,))
+        # Held like the built-in signals' slots (see _Slot and quit_with()).
+        held = _Slot(slot)
+        handler_id = GObject.Object.connect(self._worker, '%s::%s' % (_CARRIER, self._name),
+                                            _custom_handler, (held, _max_positional(slot)))
+        _state(self._worker).slots.setdefault(self._name, []).append((held, handler_id))
+        return handler_id
+
+    disconnect = _BoundSignal.disconnect
+
+    def emit(self, *args):
+        """From the work, on the worker thread: delivered on the owner
+        context in order with the yields, with backpressure like a yield.
+        Elsewhere: emitted at once in the calling thread."""
+        _emit_custom(self._worker, '%s::%s' % (_CARRIER, self._name), (args,))
+
+
+_param_types = {}   # (GType, signal name) -> its parameter GTypes
+
+
+def _emit_custom(worker, detailed_signal, args):
+    state = _state(worker)
+    if not _in_run(worker, state):
+        GObject.Object.emit(worker, detailed_signal, *args)
+        return
+    key = (type(worker).__gtype__, detailed_signal)
+    types = _param_types.get(key)
+    if types is None:
+        query = GObject.signal_query(detailed_signal.split('::', 1)[0], key[0])
+        if query is None or not query.signal_id:
+            raise TypeError('%s has no signal %r' % (type(worker).__name__, detailed_signal))
+        types = _param_types[key] = tuple(query.param_types)
+    if len(args) != len(types):
+        raise TypeError('%s takes %d arguments, not %d' % (detailed_signal, len(types), len(args)))
+    Tw.Worker.emit_signal(worker, detailed_signal,
+                          [GObject.Value(t, a) for t, a in zip(types, args)])
 
 
 class _Signal:
@@ -510,6 +783,66 @@ class _Signal:
         if worker is None:
             return self
         return _BoundSignal(worker, self.name)
+
+
+class _Slot:
+    """A connected slot. A method of an object given to quit_with() is held
+    through a weak reference, so that connecting it does not keep the object
+    (a closed window) alive, which would keep it from ever being disposed."""
+
+    __slots__ = ('_strong', '_weak', '_owner_id')
+
+    def __init__(self, slot):
+        self._strong = slot
+        self._weak = None
+        self._owner_id = None
+
+    def target(self):
+        return self._strong if self._weak is None else self._weak()
+
+    def owner_id(self):
+        """id() of the object the slot is a method of (None if it is not)."""
+        if self._owner_id is not None:
+            return self._owner_id
+        owner = getattr(self._strong, '__self__', None)
+        return None if owner is None else id(owner)
+
+    def hold_weakly(self):
+        if self._weak is not None:
+            return
+        try:
+            weak = weakref.WeakMethod(self._strong)
+        except TypeError:
+            return   # not a method of a Python object: held as it is
+        self._owner_id = id(self._strong.__self__)
+        self._weak = weak
+        self._strong = None
+
+    def matches(self, slot):
+        return self.target() == slot
+
+    def __call__(self, *args):
+        slot = self.target()
+        if slot is not None:
+            slot(*args)
+
+
+def _disconnect_slots_of(worker_ref, obj_id):
+    """The dispose of an object given to quit_with(): disconnects the slots
+    of the worker that are methods of that object."""
+    worker = worker_ref()
+    if worker is None:
+        return
+    state = _state(worker)
+    state.quit_with.discard(obj_id)
+    for slots in state.slots.values():
+        keep = []
+        for slot, handler_id in slots:
+            if slot.owner_id() == obj_id:
+                GObject.Object.disconnect(worker, handler_id)
+            else:
+                keep.append((slot, handler_id))
+        slots[:] = keep
 
 
 class _SyncRun:
@@ -578,8 +911,30 @@ class Worker(Tw.Worker):
         # superqt's signature; like superqt, func and the rest are ignored.
         # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
-        _state(self)
+        _set_signals_class(self, SignalsClass)
         self.set_name(name if name is not None else _name_after(type(self)))
+
+    def __getattr__(self, name):
+        # Only for names not found otherwise: the SignalsClass's signals.
+        state = self.__dict__.get('_tw_state')
+        if state is not None and name in state.custom:
+            return _CustomSignal(self, name)
+        raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+
+    def emit(self, detailed_signal, *args):
+        """GObject's emit(). Called from the work, on the worker thread, the
+        signal is delivered on the owner context instead, in order with the
+        yields and with backpressure like a yield: handlers of signals
+        declared with ``__gsignals__`` never run on the worker thread. The
+        worker's own signals (``yielded``, ``returned``...) behave as their
+        attributes' emit() (``self.yielded.emit(value)``)."""
+        name = detailed_signal.split('::', 1)[0].replace('_', '-')
+        if name in _OWN_SIGNALS and _in_run(self, _state(self)):
+            return getattr(self, name).emit(*args)
+        if name in _OWN_SIGNALS:
+            return GObject.Object.emit(self, detailed_signal, *args)
+        _emit_custom(self, detailed_signal, args)
+        return None
 
     # -- run control (owner thread) --
 
@@ -600,6 +955,30 @@ class Worker(Tw.Worker):
         if sync is not None:
             sync.abort = True
         Tw.Worker.quit(self)
+
+    def quit_with(self, obj):
+        """Quits the run when @obj (a widget, a window, any GObject) is
+        disposed, and keeps the worker's slots off it: slots connected
+        through this worker's signal attributes that are methods of @obj
+        (``worker.yielded.connect(window.show_value)``), before or after
+        this call, hold @obj only weakly, so they do not keep a closed
+        window alive, and they are disconnected when it is disposed; the C
+        library disconnects handlers whose data is @obj. The worker stays
+        usable and may be started again. See ``Tw.Worker.quit_with()``;
+        owner thread."""
+        if not isinstance(obj, GObject.Object):
+            raise TypeError('quit_with() needs a GObject, not %r' % (obj,))
+        state = _state(self)
+        obj_id = id(obj)
+        if obj_id not in state.quit_with:
+            state.quit_with.add(obj_id)
+            for slots in state.slots.values():
+                for slot, _handler_id in slots:
+                    if slot.owner_id() == obj_id:
+                        slot.hold_weakly()
+            # Registered before the library's, so it runs first in the dispose.
+            obj.weak_ref(_disconnect_slots_of, weakref.ref(self), obj_id)
+        Tw.Worker.quit_with(self, obj)
 
     def send(self, value):
         """Sends any Python object into a running generator: the value of
@@ -649,6 +1028,8 @@ class Worker(Tw.Worker):
             state.sync = _SyncRun()
         previous = getattr(_tls, 'worker', None)
         _tls.worker = self
+        if state.hooks is None:
+            state.hooks = _warning_hooks()
         try:
             self.started.emit()
             try:
@@ -676,11 +1057,18 @@ WorkerBase = Worker
 __all__ += ['Worker', 'WorkerBase']
 
 
-def _adopt(worker, cls, spec):
+def _set_signals_class(worker, signals_class):
+    state = _state(worker)
+    if signals_class is not None:
+        state.custom = _declared_signals(signals_class)
+
+
+def _adopt(worker, cls, spec, signals_class=None):
     """Gives a worker made by a C constructor its Python class and state."""
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    _set_signals_class(worker, signals_class)
     worker.set_name(_name_after(spec.func))
     return worker
 
@@ -695,13 +1083,13 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
         cls.__gtype__ = Tw.FunctionWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec)
+        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -723,13 +1111,13 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
         cls.__gtype__ = Tw.GeneratorWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if not inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec)
+        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -779,6 +1167,235 @@ class Pool(Tw.Pool):
 
 
 __all__.append('Pool')
+
+
+# ---------------------------------------------------------------------------
+# Futures: concurrent.futures and dask.distributed results on the main loop
+#
+# A worker thread waits on the futures' own completion: each future's
+# add_done_callback() appends it to a _Completions, whose condition variable
+# the worker thread sleeps on (no polling; dask's as_completed iterator wakes
+# every 100 ms, so it is not used). quit() and pause() wake the thread too.
+# Cancelling happens on the worker thread: for dask it is a round trip to the
+# scheduler, which the owner thread must never wait for. dask is never
+# imported here: a dask future exists only if the application imported
+# distributed.
+
+class _Completions:
+    """The futures of one run, in the order they completed. add() runs on
+    whatever thread completes a future; wait() on the worker thread."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._done = collections.deque()
+        self._woken = False
+
+    def add(self, item):
+        with self._cond:
+            self._done.append(item)
+            self._cond.notify()
+
+    def wake(self):
+        """Owner thread (quit, pause): wait() returns None once."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def wait(self):
+        """The next completed item, or None after wake()."""
+        with self._cond:
+            while not self._done and not self._woken:
+                self._cond.wait()
+            self._woken = False
+            return self._done.popleft() if self._done else None
+
+
+def _is_dask_future(future):
+    distributed = sys.modules.get('distributed')
+    return distributed is not None and isinstance(future, distributed.Future)
+
+
+def _cancel_futures(futures):
+    """Cancels the futures that are not done: a dask future on its cluster
+    (one request per client), a concurrent.futures future if it has not
+    started (a running one cannot be stopped; its result is dropped).
+    Worker thread."""
+    by_client = {}
+    for future in futures:
+        if future.done():
+            continue
+        if _is_dask_future(future):
+            by_client.setdefault(id(future.client), (future.client, []))[1].append(future)
+        else:
+            future.cancel()
+    for client, pending in by_client.values():
+        try:
+            client.cancel(pending)
+        except Exception as exc:   # a closed client: say so, end the run anyway
+            warnings.warn('could not cancel %d dask futures: %r' % (len(pending), exc))
+
+
+class _FuturesWorker(Worker):
+    """What future_worker() and as_completed_worker() return: a worker whose
+    run waits on futures, without polling, on a worker thread."""
+
+    # PyGObject gives classes of a gi.overrides module no GType of their
+    # own (their do_* methods would go into TwWorker's class): say they are
+    # from elsewhere. Worker.__init_subclass__ then gives them do_work.
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFuturesWorker'
+
+    def __init__(self, futures):
+        super().__init__()
+        self._futures = list(futures)
+        self._completions = None     # of the current run
+
+    # quit() and pause() (owner thread) first make the run's checkpoint
+    # see the request, then wake the thread; the thread sets _completions
+    # before its first checkpoint: one of the two sees the other.
+
+    def do_quit(self):
+        Tw.Worker.do_quit(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()
+
+    def do_pause(self):
+        Tw.Worker.do_pause(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()    # so that it reaches the checkpoint and pauses
+
+    def _watch(self):
+        completions = self._completions = _Completions()
+        for index, future in enumerate(self._futures):
+            future.add_done_callback(functools.partial(
+                lambda i, f: completions.add((i, f)), index))
+        return completions
+
+    def _completed(self):
+        """Yields (index, future) as the futures complete; ends early, having
+        cancelled the rest, once quit() was called. Worker thread."""
+        completions = self._watch()
+        left = len(self._futures)
+        try:
+            while left:
+                if not self.checkpoint():
+                    return
+                item = completions.wait()
+                # A pause asked now holds the result here until resume().
+                if not self.checkpoint():
+                    return
+                if item is not None:
+                    left -= 1
+                    yield item
+        finally:
+            if left:
+                _cancel_futures(self._futures)
+
+    @staticmethod
+    def _result(future):
+        # A done future: result() returns or raises at once, the remote
+        # exception with its traceback (for dask, fetching the result is a
+        # transfer from the worker that holds it).
+        return future.result()
+
+
+class _FutureWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFutureWorker'
+
+    def work(self):
+        completed = self._completed()
+        try:
+            for _, future in completed:
+                return self._result(future)
+            return None
+        finally:
+            completed.close()
+
+
+class _AsCompletedWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyAsCompletedWorker'
+
+    def __init__(self, futures, with_index):
+        super().__init__(futures)
+        self._with_index = with_index
+
+    def work(self):
+        total = len(self._futures)
+        done = 0
+        completed = self._completed()
+        try:
+            for index, future in completed:
+                # An exception ends the run with errored; closing
+                # `completed` cancels the rest.
+                result = self._result(future)
+                done += 1
+                self.set_progress(done / total)
+                value = (index, result) if self._with_index else result
+                if not self.yield_value(_to_gvalue(value)):
+                    return None
+        finally:
+            completed.close()
+        if total == 0:
+            self.set_progress(1.0)
+        return None
+
+
+def _connect_and_start(worker, connect, start_thread):
+    if connect is not None and not isinstance(connect, dict):
+        raise TypeError("The 'connect' argument must be a dict")
+    for key, val in (connect or {}).items():
+        slots = val if isinstance(val, (tuple, list)) else [val]
+        for slot in slots:
+            if not callable(slot):
+                raise TypeError('connect[%r] must be a function or sequence of functions' % (key,))
+            getattr(worker, key).connect(slot)
+    _state(worker).report_errors = True
+    if start_thread is None:
+        start_thread = connect is not None
+    if start_thread:
+        worker.start()
+    return worker
+
+
+def future_worker(future, *, connect=None, start_thread=None):
+    """A worker for one ``concurrent.futures.Future`` or
+    ``distributed.Future``: ``returned`` gets its result, ``errored`` the
+    exception it raised (remotely: the same type, with its traceback).
+    ``quit()`` cancels the future (a dask future on its cluster) and the run
+    ends with ``aborted``; while paused, a result that arrives waits.
+
+    ``connect`` maps signal names to slots and starts the worker unless
+    ``start_thread=False``. Call on the owner thread; the run waits for the
+    future on a worker thread, never on the owner's.
+    """
+    if not hasattr(future, 'add_done_callback'):
+        raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_FutureWorker([future]), connect, start_thread)
+
+
+def as_completed_worker(futures, *, connect=None, start_thread=None, with_index=False):
+    """A worker that yields the result of each future as it completes, in
+    completion order (``(index, result)`` with ``with_index=True``, index
+    into @futures), and sets ``progress`` to done/total.
+
+    ``quit()`` cancels every future that is not done yet. When a future
+    fails, ``errored`` gets its exception and the rest are cancelled. Pause
+    stops the yielding: results that complete meanwhile wait until resume.
+    ``connect`` and ``start_thread`` are those of :func:`future_worker`.
+    """
+    futures = list(futures)
+    for future in futures:
+        if not hasattr(future, 'add_done_callback'):
+            raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_AsCompletedWorker(futures, bool(with_index)),
+                              connect, start_thread)
+
+
+__all__ += ['future_worker', 'as_completed_worker']
 
 
 # ---------------------------------------------------------------------------
