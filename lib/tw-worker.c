@@ -1192,6 +1192,14 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   _tw_i18n_init ();
 
+  /* Error quarks cache their value in a static variable without a lock
+   * (G_DEFINE_QUARK): resolved here, before any worker exists, runs on pool
+   * threads only read them, and never race to store them (a data race
+   * ThreadSanitizer reports). G_IO_ERROR is the one GIO sets on those
+   * threads for a cancelled read or wait. */
+  tw_worker_error_quark ();
+  g_io_error_quark ();
+
   object_class->constructed = tw_worker_constructed;
   object_class->finalize = tw_worker_finalize;
   object_class->get_property = tw_worker_get_property;
