@@ -59,7 +59,8 @@ want_stamp="glib2.0 $version, $(clang --version | head -n 1), $glib_options"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ]; then
   step "reusing GLib $version built with TSan in $prefix"
 else
-  rm -rf "$glib"
+  # threadworker's TSan build goes with the GLib it was configured against.
+  rm -rf "$glib" "$twbuild"
   apt=$glib/apt
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/sources.list.d" \
     "$glib/src" || fail "cannot make $glib"
