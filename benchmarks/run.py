@@ -77,6 +77,10 @@ BENCHES = [
     dict(id=10, prog="bench-frames", xvfb=True, env={"GSK_RENDERER": "gl"},
          peers=["idle", "int-flood", "int-invoke", "tex-queue", "tex-latest", "tex-queue-synced", "tex-latest-synced", "tex-invoke", "tex-control"], rounds=3, frames=True,
          title="real window (GL): longest frame gap while 4 workers stream into it"),
+    # superqt's samples each wait for a 5 s call to return: three rounds.
+    dict(id=11, prog="bench_python_cancel.py", peers=["threadworker", "superqt"],
+         python=True, rounds=3,
+         title="Python: quit() → aborted while the work blocks (p99)"),
 ]
 
 
@@ -181,6 +185,8 @@ def rows_for(bench, runs):
         out.append(row("time vs GTask", fmt_s(med(runs, "threadworker", "seconds")),
                        "GTask " + fmt_s(med(runs, "gtask", "seconds")),
                        r, "≤ 1×", r <= 1.0))
+    elif i == 11:
+        out += cancel_rows(runs)
     elif bench.get("frames"):
         out += frame_rows(runs)
     return out
@@ -219,6 +225,28 @@ def frame_rows(runs):
     out.append(row("LATEST synced vs the control (CPU load alone)",
                    fmt_ms(med(runs, "tex-latest-synced", "max_gap_ms")),
                    "control " + fmt_ms(med(runs, "tex-control", "max_gap_ms")), r, "", None))
+    return out
+
+
+def cancel_rows(runs):
+    """Benchmark 11: Tw.sleep()/Tw.wait() beside superqt's plain calls,
+    which its quit() cannot interrupt."""
+    plain = dict(sleep="time.sleep(5)", queue="Queue.get()", event="Event.wait()")
+    out = []
+    for kind, what in (("sleep", "Tw.sleep()"), ("event", "Tw.wait(Event)"),
+                       ("queue", "Tw.wait(Queue)"), ("future", "Tw.wait(Future)"),
+                       ("socket", "Tw.wait(socket)"), ("popen", "Tw.wait(Popen), child terminated")):
+        key = f"{kind}_p99_ms"
+        p99 = med(runs, "threadworker", key)
+        peer = ""
+        if kind in plain:
+            # threadworker ÷ superqt is ~0.0001: the table's two decimals
+            # would print 0.00×, so the peer column says how much longer.
+            longer = ratios(runs, key, "superqt", "threadworker")
+            peer = (f"superqt {plain[kind]} " + fmt_ms(med(runs, "superqt", key))
+                    + f" ({longer:,.0f}× longer)")
+        out.append(row(f"quit → aborted p99, blocked in {what}", fmt_ms(p99), peer, None,
+                       "≤ 5 ms", p99 <= 5))
     return out
 
 

@@ -66,9 +66,16 @@ struct _TwDemoImagePage
   GtkWidget  *shown_label;
   GtkWidget  *coalesced_label;
   GtkWidget  *stall_label;
+  GtkWidget  *first_frame_label;
 
   guint       figures_source;
   guint       tick_id;
+  GdkFrameClock *frame_clock;     /* watched for after-paint during a run */
+  gulong      after_paint_id;
+  gint64      tick_time;          /* when this frame's tick ran (TW_DEMO_TRACE_FRAMES) */
+  gint64      tick_gap;           /* and its frame time's gap to the last one's */
+  gint64      trace_frame_time;
+  gint64      first_frame_time;   /* start → first frame painted; 0 until then */
   gint64      last_frame_time;
   gint64      longest_stall;
   guint       n_shown;
@@ -283,6 +290,12 @@ update_figures (TwDemoImagePage *self,
   /* Translators: a duration in milliseconds */
   g_snprintf (buffer, sizeof buffer, _("%.0f ms"), self->longest_stall / 1000.0);
   gtk_label_set_text (GTK_LABEL (self->stall_label), buffer);
+  if (self->first_frame_time > 0)
+    /* Translators: a duration in milliseconds */
+    g_snprintf (buffer, sizeof buffer, _("%.0f ms"), self->first_frame_time / 1000.0);
+  else
+    g_strlcpy (buffer, "–", sizeof buffer);
+  gtk_label_set_text (GTK_LABEL (self->first_frame_label), buffer);
 }
 
 static gboolean
@@ -290,6 +303,56 @@ figures_timeout_cb (gpointer user_data)
 {
   update_figures (user_data, RATE_SAMPLE);
   return G_SOURCE_CONTINUE;
+}
+
+/* TW_DEMO_TRACE_FRAMES=1 prints each frame's gap and how long it took from
+ * its tick to the end of its paint: how the first-frame gap was found to be
+ * GTK's renderer warming up (see first_frame_painted_cb()). */
+static gboolean
+trace_frames (void)
+{
+  static int trace = -1;
+
+  if (trace < 0)
+    trace = g_strcmp0 (g_getenv ("TW_DEMO_TRACE_FRAMES"), "1") == 0;
+  return trace;
+}
+
+/* The first frame after a start is not counted as a gap: it pays GTK's first
+ * layout of the page's new content and, with the GL renderer, the set-up of
+ * its shaders and glyph cache and the first texture upload, before anything
+ * of threadworker's could matter (measured: with GSK_RENDERER=cairo the same
+ * first frame takes a tenth of the time). It is shown apart, as "First
+ * frame", and the gaps are measured from the first frame the window really
+ * showed. */
+static void
+frame_painted_cb (GdkFrameClock   *frame_clock,
+                  TwDemoImagePage *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (trace_frames ())
+    g_printerr ("frame %" G_GINT64_FORMAT ": gap %.1f ms, tick → painted %.1f ms\n",
+                gdk_frame_clock_get_frame_counter (frame_clock),
+                self->tick_gap / 1000.0, (now - self->tick_time) / 1000.0);
+  if (self->first_frame_time == 0)
+    {
+      self->first_frame_time = MAX (now - self->run_start_time, 1);
+      update_figures (self, RATE_KEEP);
+    }
+}
+
+static void
+stop_measuring_frames (TwDemoImagePage *self)
+{
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  if (self->after_paint_id != 0)
+    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
 }
 
 /* Measures how long the UI went without a frame while the worker runs: the
@@ -301,6 +364,21 @@ tick_cb (GtkWidget     *widget,
 {
   TwDemoImagePage *self = user_data;
   gint64 frame_time = gdk_frame_clock_get_frame_time (frame_clock);
+
+  self->tick_time = g_get_monotonic_time ();
+  self->tick_gap = self->tick_id != 0 && self->trace_frame_time != 0
+                   ? frame_time - self->trace_frame_time : 0;
+  self->trace_frame_time = frame_time;
+  if (self->frame_clock != frame_clock)
+    {
+      if (self->after_paint_id != 0)
+        g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+      g_set_object (&self->frame_clock, frame_clock);
+      self->after_paint_id = g_signal_connect (frame_clock, "after-paint",
+                                               G_CALLBACK (frame_painted_cb), self);
+    }
+  if (self->first_frame_time == 0)
+    return G_SOURCE_CONTINUE;   /* no frame of this run shown yet */
 
   if (self->last_frame_time != 0)
     self->longest_stall = MAX (self->longest_stall, frame_time - self->last_frame_time);
@@ -340,6 +418,7 @@ on_started (TwWorker        *worker,
   self->n_images_shown = 0;
   self->longest_stall = 0;
   self->last_frame_time = 0;
+  self->first_frame_time = 0;
   self->rate = -1.0;
   self->rate_time = g_get_monotonic_time ();
   self->run_start_time = self->rate_time;
@@ -367,8 +446,11 @@ on_yielded (TwWorker        *worker,
   self->n_images_shown = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (texture),
                                                                frame_images_quark));
 
-  if (self->script_task != NULL && self->n_shown >= self->script_frames)
+  if (self->script_task != NULL && self->n_shown >= self->script_frames &&
+      self->first_frame_time > 0)
     {
+      /* Only once the window showed a frame: the screenshot then has both
+       * the first frame's time and the gaps measured after it. */
       update_figures (self, RATE_KEEP);
       tw_demo_script_return (&self->script_task, NULL);
     }
@@ -379,11 +461,7 @@ on_finished (TwWorker        *worker,
              TwDemoImagePage *self)
 {
   g_clear_handle_id (&self->figures_source, g_source_remove);
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  stop_measuring_frames (self);
   update_figures (self, RATE_WHOLE_RUN);
 
   if (self->script_task != NULL)
@@ -461,6 +539,7 @@ tw_demo_image_page_dispose (GObject *object)
   TwDemoImagePage *self = TW_DEMO_IMAGE_PAGE (object);
 
   g_clear_handle_id (&self->figures_source, g_source_remove);
+  stop_measuring_frames (self);
   tw_demo_drop_worker (&self->worker, self);
   if (self->script_task != NULL)
     tw_demo_script_return (&self->script_task,
@@ -596,7 +675,13 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   self->rate_label = tw_demo_add_figure (GTK_GRID (grid), 3, _("Yields per second"));
   self->shown_label = tw_demo_add_figure (GTK_GRID (grid), 4, _("Frames shown"));
   self->coalesced_label = tw_demo_add_figure (GTK_GRID (grid), 5, _("Values coalesced"));
-  self->stall_label = tw_demo_add_figure (GTK_GRID (grid), 6, _("Longest frame gap"));
+  self->first_frame_label = tw_demo_add_figure (GTK_GRID (grid), 6, _("First frame"));
+  gtk_widget_set_tooltip_text (self->first_frame_label,
+                               _("From the start to the first frame painted: GTK's first layout "
+                                 "and renderer set-up, not counted as a gap"));
+  self->stall_label = tw_demo_add_figure (GTK_GRID (grid), 7, _("Longest frame gap since"));
+  gtk_widget_set_tooltip_text (self->stall_label,
+                               _("Measured from the first frame the window showed after the start"));
 
   g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
   g_signal_connect_swapped (self->pause_button, "clicked", G_CALLBACK (on_pause_clicked), self);

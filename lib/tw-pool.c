@@ -87,6 +87,7 @@ struct _TwPool
   GObject       parent_instance;
 
   GMainContext *context;
+  GThread      *owner_thread;  /* that created it; NULL for the default pool */
   TwPoolCore   *core;
   /* Owner: the live workers in start order (TwWorker*, strong refs), and
    * where each one is in it, so a worker leaves in O(log n) wherever it is:
@@ -118,6 +119,47 @@ static guint items_changed_signal;   /* GListModel::items-changed */
 static guint notify_signal;          /* GObject::notify */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 10000
+
+static GPrivate on_pool_thread;   /* set on every pool's threads */
+
+/* The functions of the pool's context thread refuse every other thread, the
+ * work above all: quit_all() from a work would quit workers on its thread,
+ * and the setters would notify there. The thread that created the pool or
+ * owns its context now is one; for the default pool, whose context is the
+ * global default one whoever made it, any thread that could own that
+ * context now except the pools' own. */
+static gboolean
+tw_pool_is_owner_thread (TwPool *self)
+{
+  if (G_LIKELY (g_thread_self () == self->owner_thread) ||
+      g_main_context_is_owner (self->context))
+    return TRUE;
+  if (self->owner_thread == NULL && g_private_get (&on_pool_thread) == NULL &&
+      g_main_context_acquire (self->context))
+    {
+      g_main_context_release (self->context);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+owner_thread_or_critical (TwPool     *self,
+                          const char *func)
+{
+  if (G_LIKELY (tw_pool_is_owner_thread (self)))
+    return TRUE;
+  g_critical ("%s: must be called on the owner thread of the pool (the thread of "
+              "its main context), not %s", func,
+              g_private_get (&on_pool_thread) != NULL ? "from a work" : "from another thread");
+  return FALSE;
+}
+
+#define RETURN_IF_NOT_OWNER(self, val)                                        \
+  G_STMT_START {                                                              \
+    if (!owner_thread_or_critical (self, G_STRFUNC))                          \
+      return val;                                                             \
+  } G_STMT_END
 
 /* ------------------------------------------------------------------------ */
 /* Core: threads and the limit                                              */
@@ -177,6 +219,8 @@ tw_pool_core_dispatch_locked (TwPoolCore *core,
       return FALSE;
     }
   g_ptr_array_add (core->threads, thread);
+  TW_DEBUG ("Pool: a thread starts (%u threads, %u running work)",
+            core->threads->len, core->n_active);
   return TRUE;
 }
 
@@ -218,6 +262,7 @@ tw_pool_thread_main (gpointer data)
   TwPoolThread *thread = data;
   TwPoolCore *core = thread->core;
 
+  g_private_set (&on_pool_thread, thread);
   g_mutex_lock (&core->lock);
   for (;;)
     {
@@ -238,6 +283,8 @@ tw_pool_thread_main (gpointer data)
               /* Idle for too long: leave the cache and exit on our own. */
               g_queue_unlink (&core->idle, &thread->idle_link);
               g_ptr_array_remove_fast (core->threads, thread);
+              TW_DEBUG ("Pool: a thread idle for %u ms exits (%u threads left)",
+                        core->idle_timeout_ms, core->threads->len);
               g_thread_unref (thread->thread);
               g_mutex_unlock (&core->lock);
               tw_pool_thread_free (thread);
@@ -681,6 +728,7 @@ tw_pool_init (TwPool *self)
 
   self->core = core;
   self->context = g_main_context_ref_thread_default ();
+  self->owner_thread = g_thread_self ();
   self->live = g_sequence_new (g_object_unref);
 }
 
@@ -707,6 +755,7 @@ tw_pool_get_default (void)
        * critical) on a thread while the main loop runs it. */
       g_main_context_unref (pool->context);
       pool->context = g_main_context_ref (g_main_context_default ());
+      pool->owner_thread = NULL;
       g_once_init_leave (&default_pool, (gsize) pool);
     }
 
@@ -764,6 +813,7 @@ tw_pool_set_max_threads (TwPool *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_POOL (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (max_threads >= 1);
 
   g_mutex_lock (&self->core->lock);
@@ -813,6 +863,7 @@ tw_pool_set_idle_timeout (TwPool *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_POOL (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   g_mutex_lock (&self->core->lock);
   changed = self->core->idle_timeout_ms != milliseconds;
@@ -894,13 +945,23 @@ tw_pool_get_context (TwPool *self)
   return self->context;
 }
 
+static gboolean
+quit_in_owner_cb (gpointer user_data)
+{
+  tw_worker_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * tw_pool_quit_all:
  * @self: a pool
  *
- * Asks every live worker of the pool to quit (see [method@Tw.Worker.quit]).
- * Call on the pool's context thread; each worker's quit runs on that thread,
- * so the workers should be owned by the same context.
+ * Asks every live worker of the pool to quit (see [method@Tw.Worker.quit]):
+ * at once for the workers owned by the calling thread, from their own
+ * context for workers owned by another one.
+ *
+ * Call on the pool's context thread; from any other (a work, say) it is a
+ * programmer error and does nothing but emit a critical.
  */
 void
 tw_pool_quit_all (TwPool *self)
@@ -909,6 +970,7 @@ tw_pool_quit_all (TwPool *self)
   GSequenceIter *iter;
 
   g_return_if_fail (TW_IS_POOL (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   /* Copy: quitting a waiting worker may finish it and change the list. */
   workers = g_ptr_array_new_with_free_func (g_object_unref);
@@ -917,7 +979,16 @@ tw_pool_quit_all (TwPool *self)
        iter = g_sequence_iter_next (iter))
     g_ptr_array_add (workers, g_object_ref (g_sequence_get (iter)));
   for (guint i = 0; i < workers->len; i++)
-    tw_worker_quit (g_ptr_array_index (workers, i));
+    {
+      TwWorker *worker = g_ptr_array_index (workers, i);
+
+      /* A worker owned by another context is quit on it. */
+      if (_tw_worker_is_owner_thread (worker))
+        tw_worker_quit (worker);
+      else
+        _tw_context_post (tw_worker_get_context (worker), "[threadworker] quit_all",
+                          quit_in_owner_cb, g_object_ref (worker), g_object_unref);
+    }
 }
 
 static gboolean
@@ -956,6 +1027,7 @@ tw_pool_await (TwPool  *self,
   guint n_left;
 
   g_return_val_if_fail (TW_IS_POOL (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (timeout_ms >= 0)
@@ -1095,6 +1167,7 @@ tw_pool_bind_application (TwPool       *self,
   BindData *data;
 
   g_return_if_fail (TW_IS_POOL (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (G_IS_APPLICATION (application));
 
   data = g_new0 (BindData, 1);

@@ -1494,6 +1494,8 @@ tw_subprocess_worker_set_kill_timeout (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   g_mutex_lock (&self->lock);
   changed = self->kill_timeout_ms != milliseconds;
@@ -1541,6 +1543,8 @@ tw_subprocess_worker_set_stderr_tail_lines (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
   g_return_if_fail (n_lines <= MAX_STDERR_TAIL_LINES);
 
   g_mutex_lock (&self->lock);
@@ -1589,6 +1593,8 @@ tw_subprocess_worker_set_parse_progress (TwSubprocessWorker *self,
   gboolean changed;
 
   g_return_if_fail (TW_IS_SUBPROCESS_WORKER (self));
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return;
 
   parse_progress = !!parse_progress;
   g_mutex_lock (&self->lock);
@@ -1624,6 +1630,8 @@ tw_subprocess_worker_close_stdin (TwSubprocessWorker  *self,
   TwRun *run;
 
   g_return_val_if_fail (TW_IS_SUBPROCESS_WORKER (self), FALSE);
+  if (!_tw_worker_check_owner_thread (TW_WORKER (self), G_STRFUNC))
+    return FALSE;
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   run = _tw_worker_get_run (TW_WORKER (self));

@@ -14,15 +14,20 @@ G_BEGIN_DECLS
 
 #define TW_DEFAULT_MAX_PENDING_YIELDS 256
 
+typedef struct _TwValueOwner TwValueOwner;
+
 /* A value crossing threads. A G_TYPE_POINTER value may own its pointer
- * through @destroy, called by tw_value_clear() on whatever thread drops it. */
+ * through @destroy, called by tw_value_clear() on whatever thread drops it,
+ * or share it through @owner (then @destroy is NULL) with the run_async
+ * calls that returned it: the last one to let go frees it. */
 typedef struct
 {
   GValue         value;
   GDestroyNotify destroy;
+  TwValueOwner  *owner;
 } TwValue;
 
-#define TW_VALUE_INIT { G_VALUE_INIT, NULL }
+#define TW_VALUE_INIT { G_VALUE_INIT, NULL, NULL }
 
 void _tw_value_clear (TwValue *self);
 void _tw_value_move  (TwValue *dest,
@@ -121,6 +126,12 @@ void     _tw_event_free            (TwEvent      *event);
 
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
+/* Whether the calling thread is the worker's owner thread; if not, emits a
+ * critical naming @func. */
+gboolean _tw_worker_check_owner_thread (TwWorker  *self,
+                                        const char *func);
+/* Whether the calling thread is the worker's owner thread. */
+gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
 void     _tw_run_set_paused        (TwRun        *run,
                                     gboolean      paused);
@@ -156,5 +167,26 @@ void     _tw_context_post          (GMainContext *context,
                                     GDestroyNotify notify);
 
 void     _tw_i18n_init             (void);
+
+/* Debug output, under the log domain "Threadworker": shown when
+ * G_MESSAGES_DEBUG names it (or is "all"), or after
+ * g_log_set_debug_enabled (TRUE). TW_DEBUG() costs a load and a branch when
+ * it is off, so it may sit on per-run paths; G_MESSAGES_DEBUG is read once,
+ * at the first TW_DEBUG(). Any thread. */
+extern int _tw_debug_env;   /* -1: not read yet; 0: off; 1: on */
+int        _tw_debug_env_read (void);
+
+static inline gboolean
+_tw_debug_enabled (void)
+{
+  int env = g_atomic_int_get (&_tw_debug_env);
+
+  if (G_UNLIKELY (env < 0))
+    env = _tw_debug_env_read ();
+  return env || g_log_get_debug_enabled ();
+}
+
+#define TW_DEBUG(...) \
+  G_STMT_START { if (G_UNLIKELY (_tw_debug_enabled ())) g_debug (__VA_ARGS__); } G_STMT_END
 
 G_END_DECLS

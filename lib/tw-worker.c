@@ -12,6 +12,21 @@
 #include "tw-enums.h"
 #include "tw-worker-private.h"
 
+int _tw_debug_env = -1;
+
+/* Reads G_MESSAGES_DEBUG once (see TW_DEBUG()), with GLib's own rule:
+ * "all", or a list that names our domain. g_log_set_debug_enabled() is
+ * checked apart, on every call: it can change at any time. */
+int
+_tw_debug_env_read (void)
+{
+  const char *domains = g_getenv ("G_MESSAGES_DEBUG");
+  int env = domains != NULL && (strcmp (domains, "all") == 0 || strstr (domains, G_LOG_DOMAIN) != NULL);
+
+  g_atomic_int_set (&_tw_debug_env, env);
+  return env;
+}
+
 /**
  * TwWorker:
  *
@@ -29,7 +44,9 @@
  *   [method@Tw.Worker.resume], [method@Tw.Worker.toggle_pause],
  *   [method@Tw.Worker.quit], [method@Tw.Worker.send],
  *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async], the property
- *   setters and every getter of run state.
+ *   setters and every getter of run state. The functions that change
+ *   something refuse any other thread (a work that calls them, say) with a
+ *   critical, and leave the worker as it was.
  * - Worker thread, only from inside the work: [method@Tw.Worker.yield_value]
  *   and its conveniences, [method@Tw.Worker.return_value] and its
  *   conveniences, [method@Tw.Worker.return_error],
@@ -58,7 +75,7 @@
 typedef struct
 {
   GMainContext  *context;
-  GThread       *owner_thread;
+  const char    *owner_marker;  /* &thread_marker of the creating thread */
   TwDispatcher  *dispatcher;
   TwPool        *pool;
   char          *name;          /* NULL until first read: see get_name() */
@@ -79,6 +96,7 @@ typedef struct
   TwRun         *run;           /* the live run (started, not finished) */
   GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
   GList         *pending_tasks; /* run_async calls waiting for a restart */
+  gint64         debug_started; /* when `started` was emitted; only with TW_DEBUG on */
 
   /* The delivery gate (tw_worker_set_delivery_gate()), owner thread only:
    * events held back until the gate's owner calls deliver_held(). */
@@ -131,10 +149,55 @@ G_DEFINE_QUARK (tw-worker-error-quark, tw_worker_error)
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
 
+/* The data of a pointer value that more than one holder keeps alive. */
+struct _TwValueOwner
+{
+  gatomicrefcount ref_count;
+  gpointer        data;
+  GDestroyNotify  destroy;
+};
+
+static TwValueOwner *
+tw_value_owner_ref (TwValueOwner *owner)
+{
+  g_atomic_ref_count_inc (&owner->ref_count);
+  return owner;
+}
+
+static void
+tw_value_owner_unref (gpointer data)
+{
+  TwValueOwner *owner = data;
+
+  if (!g_atomic_ref_count_dec (&owner->ref_count))
+    return;
+  owner->destroy (owner->data);
+  g_free (owner);
+}
+
+/* Owner thread: shares the ownership of @self's data, if it owns some;
+ * returns a new reference to its owner, or NULL. */
+static TwValueOwner *
+tw_value_share (TwValue *self)
+{
+  if (self->owner == NULL)
+    {
+      if (self->destroy == NULL || !G_VALUE_HOLDS_POINTER (&self->value))
+        return NULL;
+      self->owner = g_new (TwValueOwner, 1);
+      g_atomic_ref_count_init (&self->owner->ref_count);
+      self->owner->data = g_value_get_pointer (&self->value);
+      self->owner->destroy = g_steal_pointer (&self->destroy);
+    }
+  return tw_value_owner_ref (self->owner);
+}
+
 void
 _tw_value_clear (TwValue *self)
 {
-  if (self->destroy != NULL && G_VALUE_HOLDS_POINTER (&self->value))
+  if (self->owner != NULL)
+    g_clear_pointer (&self->owner, tw_value_owner_unref);
+  else if (self->destroy != NULL && G_VALUE_HOLDS_POINTER (&self->value))
     self->destroy (g_value_get_pointer (&self->value));
   self->destroy = NULL;
   if (G_IS_VALUE (&self->value))
@@ -186,14 +249,64 @@ set_str (char       **dest,
   return TRUE;
 }
 
-static gboolean
+/* A byte per thread, whose address tells threads apart in a couple of
+ * instructions where g_thread_self() costs some forty: the owner-thread check
+ * of every owner function compares it. (A thread created after the owner
+ * thread exited may get its address; it could then pass for the owner of a
+ * worker whose owner is gone, which is no worse than before the check.) */
+static _Thread_local char thread_marker;
+
+/* The thread that created the worker, or whichever thread owns (iterates)
+ * its context now. On the creating thread this is one compare. */
+static inline gboolean
 is_owner_thread (TwWorker *self)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
-  return g_thread_self () == priv->owner_thread ||
+  return G_LIKELY (&thread_marker == priv->owner_marker) ||
          g_main_context_is_owner (priv->context);
 }
+
+gboolean
+_tw_worker_is_owner_thread (TwWorker *self)
+{
+  return is_owner_thread (self);
+}
+
+/* The owner-thread API refuses every other thread (a work that calls it, a
+ * thread of the application's), leaving the worker as it was: it would
+ * otherwise change the run's state under the owner's feet and emit
+ * notifications on the wrong thread. */
+static void
+not_owner_thread_critical (TwWorker   *self,
+                           const char *func)
+{
+  g_critical ("%s: must be called on the owner thread of %s (the thread of its "
+              "main context), not %s", func, G_OBJECT_TYPE_NAME (self),
+              _tw_worker_get_current_run (self) != NULL ? "from its work"
+              : g_private_get (&current_run) != NULL ? "from the work of another worker"
+              : "from another thread");
+}
+
+gboolean
+_tw_worker_check_owner_thread (TwWorker   *self,
+                               const char *func)
+{
+  if (G_LIKELY (is_owner_thread (self)))
+    return TRUE;
+  not_owner_thread_critical (self, func);
+  return FALSE;
+}
+
+/* Inline: on the owner thread the check is a TLS address and a compare. */
+#define RETURN_IF_NOT_OWNER(self, val)                                        \
+  G_STMT_START {                                                              \
+    if (G_UNLIKELY (!is_owner_thread (self)))                                 \
+      {                                                                       \
+        not_owner_thread_critical (self, G_STRFUNC);                          \
+        return val;                                                           \
+      }                                                                       \
+  } G_STMT_END
 
 /* Whether anything can observe a notification: a notify handler (bindings
  * and GTK's list items connect one) or a notify vfunc. Matching the signal
@@ -652,15 +765,18 @@ task_disconnect_cancellable (GTask *task)
     g_cancellable_disconnect (g_task_get_cancellable (task), handler);
 }
 
-/* @returned: the value `returned` carried (unset if the work returned none) */
+/* Completes the run_async calls @tasks (freeing the list) with a run's
+ * outcome: @returned, the value `returned` carried (unset if the work
+ * returned none), or @error, the error `errored` carried. @owner (nullable)
+ * keeps the data of a returned pointer alive as long as a task is. */
 static void
-tw_run_complete_tasks (TwRun        *run,
-                       TwOutcome     outcome,
-                       const GValue *returned)
+tw_worker_complete_tasks (TwWorker     *self,
+                          GList        *tasks,
+                          TwOutcome     outcome,
+                          const GValue *returned,
+                          const GError *error,
+                          TwValueOwner *owner)
 {
-  TwWorkerPrivate *priv = tw_worker_get_instance_private (run->worker);
-  GList *tasks = g_steal_pointer (&run->tasks);
-
   for (const GList *l = tasks; l != NULL; l = l->next)
     {
       GTask *task = l->data;
@@ -677,18 +793,21 @@ tw_run_complete_tasks (TwRun        *run,
                 g_value_init (copy, G_VALUE_TYPE (returned));
                 g_value_copy (returned, copy);
               }
+            if (owner != NULL)
+              g_object_set_data_full (G_OBJECT (task), "tw-value-owner",
+                                      tw_value_owner_ref (owner), tw_value_owner_unref);
             g_task_return_pointer (task, copy, free_gvalue);
           }
           break;
         case TW_OUTCOME_ERRORED:
-          g_task_return_error (task, g_error_copy (priv->error));
+          g_task_return_error (task, g_error_copy (error));
           break;
         case TW_OUTCOME_ABORTED:
         default:
           if (!g_task_return_error_if_cancelled (task))
             g_task_return_new_error (task, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED,
                                      _("The worker “%s” was quit before it finished"),
-                                     tw_worker_get_name (run->worker));
+                                     tw_worker_get_name (self));
           break;
         }
       g_object_unref (task);
@@ -705,6 +824,9 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  GValue task_value = G_VALUE_INIT;
+  GError *task_error = NULL;
+  TwValueOwner *task_owner = NULL;
   gboolean frozen;
 
   /* The last progress value is always delivered. */
@@ -716,6 +838,13 @@ tw_run_dispatch_done (TwRun *run)
   tw_run_flush_progress (run);
 
   frozen = freeze_notify_if_watched (self);
+
+  TW_DEBUG ("Worker “%s”: %s after %.3f ms", tw_worker_get_name (self),
+            outcome == TW_OUTCOME_RETURNED ? "returned"
+            : outcome == TW_OUTCOME_ERRORED ? "errored" : "aborted",
+            priv->debug_started == 0 ? 0.0
+            : (g_get_monotonic_time () - priv->debug_started) / 1000.0);
+  priv->debug_started = 0;
 
   switch (outcome)
     {
@@ -745,6 +874,22 @@ tw_run_dispatch_done (TwRun *run)
       break;
     }
 
+  /* The run_async calls get this run's outcome, taken now: a `finished`
+   * handler may iterate the context while another run replaces the value
+   * and the error. No call can join the run once it is not the live one. */
+  if (run->tasks != NULL)
+    {
+      if (outcome == TW_OUTCOME_RETURNED && G_IS_VALUE (returned))
+        {
+          g_value_init (&task_value, G_VALUE_TYPE (returned));
+          g_value_copy (returned, &task_value);
+          if (returned == &priv->value.value)
+            task_owner = tw_value_share (&priv->value);
+        }
+      else if (outcome == TW_OUTCOME_ERRORED)
+        task_error = g_error_copy (priv->error);
+    }
+
   priv->run = NULL;
   priv->pause_requested = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
@@ -752,7 +897,12 @@ tw_run_dispatch_done (TwRun *run)
 
   g_signal_emit (self, signals[FINISHED], 0);
 
-  tw_run_complete_tasks (run, outcome, returned);
+  tw_worker_complete_tasks (self, g_steal_pointer (&run->tasks), outcome,
+                            &task_value, task_error, task_owner);
+  if (G_IS_VALUE (&task_value))
+    g_value_unset (&task_value);
+  g_clear_error (&task_error);
+  g_clear_pointer (&task_owner, tw_value_owner_unref);
 
   /* restart(): the new run begins only now that the old one has ended. */
   if (priv->restart_pending && priv->run == NULL)
@@ -787,6 +937,11 @@ tw_event_dispatch_now (TwEvent *event)
         set_progress (self, 0.0, NULL);
         set_state (self, TW_WORKER_STATE_RUNNING);
         thaw_notify_if_frozen (self, frozen);
+        if (G_UNLIKELY (_tw_debug_enabled ()))
+          {
+            priv->debug_started = g_get_monotonic_time ();
+            g_debug ("Worker “%s”: started", tw_worker_get_name (self));
+          }
         g_signal_emit (self, signals[STARTED], 0);
       }
       break;
@@ -930,7 +1085,7 @@ tw_worker_deliver_held (TwWorker *self,
   guint n;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
-  g_return_val_if_fail (is_owner_thread (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
 
   priv = tw_worker_get_instance_private (self);
   deadline = budget_usec >= G_MAXINT64 / 2 ? G_MAXINT64
@@ -980,7 +1135,8 @@ tw_worker_deliver_held (TwWorker *self,
  *
  * Removing the gate, or replacing it, delivers everything it held first.
  *
- * Call on the owner thread.
+ * Call on the owner thread. Called elsewhere it emits a critical and
+ * changes nothing; @destroy is still called, on the owner context.
  */
 void
 tw_worker_set_delivery_gate (TwWorker            *self,
@@ -993,7 +1149,13 @@ tw_worker_set_delivery_gate (TwWorker            *self,
   gpointer old_data;
 
   g_return_if_fail (TW_IS_WORKER (self));
-  g_return_if_fail (is_owner_thread (self));
+  if (G_UNLIKELY (!is_owner_thread (self)))
+    {
+      not_owner_thread_critical (self, G_STRFUNC);
+      /* @user_data is ours even when the call is refused. */
+      _tw_worker_invoke_destroy (self, destroy, user_data);
+      return;
+    }
 
   priv = tw_worker_get_instance_private (self);
   g_object_ref (self);
@@ -1450,7 +1612,7 @@ tw_worker_init (TwWorker *self)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
   priv->context = g_main_context_ref_thread_default ();
-  priv->owner_thread = g_thread_self ();
+  priv->owner_marker = &thread_marker;
   priv->dispatcher = _tw_dispatcher_ref_for_context (priv->context);
   priv->yield_policy = TW_YIELD_POLICY_QUEUE;
   priv->max_pending_yields = TW_DEFAULT_MAX_PENDING_YIELDS;
@@ -1566,6 +1728,7 @@ tw_worker_start (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   priv = tw_worker_get_instance_private (self);
   g_return_if_fail (priv->run == NULL);
 
@@ -1597,15 +1760,25 @@ tw_worker_quit (TwWorker *self)
   TwRun *run;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   run = priv->run;
   if (priv->restart_pending)
     {
       /* The restart will not happen: run_async calls waiting for it end
-       * with the run being quit (restart_pending implies a run). */
+       * with the run being quit. */
       priv->restart_pending = FALSE;
-      run->tasks = g_list_concat (run->tasks, g_steal_pointer (&priv->pending_tasks));
+      if (run != NULL)
+        run->tasks = g_list_concat (run->tasks, g_steal_pointer (&priv->pending_tasks));
+      else
+        {
+          /* From a `finished` handler or a run_async callback of the old
+           * run: it has ended and the new one has not begun. */
+          tw_worker_complete_tasks (self, g_steal_pointer (&priv->pending_tasks),
+                                    TW_OUTCOME_ABORTED, NULL, NULL, NULL);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
+        }
     }
   if (run == NULL || run->quit_called)
     return;
@@ -1641,6 +1814,7 @@ tw_worker_pause (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || priv->run->quit_called || priv->pause_requested)
@@ -1665,6 +1839,7 @@ tw_worker_resume (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL || !priv->pause_requested)
@@ -1687,6 +1862,7 @@ tw_worker_toggle_pause (TwWorker *self)
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->pause_requested)
@@ -1720,6 +1896,7 @@ tw_worker_send (TwWorker      *self,
   TwWorkerPrivate *priv;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
@@ -1751,7 +1928,10 @@ tw_worker_send (TwWorker      *self,
  * while the old run is still ending start one new run, and so does a
  * [method@Tw.Worker.start] from a `finished` handler of the old run (it
  * takes the place of the pending restart). [method@Tw.Worker.quit] before
- * the new run began cancels the restart.
+ * the new run began cancels the restart, also when called from a `finished`
+ * handler or a run_async callback of the old run: the new run never begins
+ * and run_async calls waiting for it complete with
+ * %TW_WORKER_ERROR_CANCELLED.
  *
  * Call on the owner thread.
  */
@@ -1762,6 +1942,7 @@ tw_worker_restart (TwWorker *self)
   GList *joined;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   if (priv->run == NULL)
@@ -1815,6 +1996,7 @@ tw_worker_run_async (TwWorker            *self,
   gboolean starts;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   priv = tw_worker_get_instance_private (self);
@@ -1900,7 +2082,13 @@ run_task_cancelled_cb (GCancellable *cancellable,
  * @error: return location for a #GError
  *
  * Finishes [method@Tw.Worker.run_async]. Call on the owner thread, usually
- * from the callback.
+ * from the callback. The outcome is the one of the run the call waited for,
+ * even if a `finished` handler has run another one since.
+ *
+ * A %G_TYPE_POINTER value (from [method@Tw.Worker.return_pointer]) is not
+ * copied: its data stays valid until the callback returns, even if the
+ * worker has a newer value by then, and after that as long as it is the
+ * worker's value.
  *
  * Returns: %TRUE if the run returned; %FALSE with the run's error if it
  *   errored, %TW_WORKER_ERROR_CANCELLED if it was quit, or
@@ -1915,6 +2103,7 @@ tw_worker_run_finish (TwWorker      *self,
   GValue *returned;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
+  RETURN_IF_NOT_OWNER (self, FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   returned = g_task_propagate_pointer (G_TASK (result), error);
@@ -1956,6 +2145,7 @@ tw_worker_run_finish_value (TwWorker      *self,
   GValue *returned;
 
   g_return_val_if_fail (TW_IS_WORKER (self), NULL);
+  RETURN_IF_NOT_OWNER (self, NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   returned = g_task_propagate_pointer (G_TASK (result), error);
@@ -2170,6 +2360,7 @@ tw_worker_set_name (TwWorker   *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
 
   priv = tw_worker_get_instance_private (self);
   /* NULL goes back to the default, derived on the next read. */
@@ -2220,6 +2411,7 @@ tw_worker_set_yield_policy (TwWorker      *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (policy == TW_YIELD_POLICY_QUEUE || policy == TW_YIELD_POLICY_LATEST);
 
   priv = tw_worker_get_instance_private (self);
@@ -2263,6 +2455,7 @@ tw_worker_set_max_pending_yields (TwWorker *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (max_pending >= 1);
 
   priv = tw_worker_get_instance_private (self);
@@ -2306,6 +2499,7 @@ tw_worker_set_pool (TwWorker *self,
   TwWorkerPrivate *priv;
 
   g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
   g_return_if_fail (pool == NULL || TW_IS_POOL (pool));
   g_return_if_fail (!tw_worker_get_is_running (self));
 

@@ -1,8 +1,10 @@
 /* test-bad-input.c: every public function, called with NULL or invalid
  * arguments or from the wrong thread, emits a critical warning and returns
  * a harmless value instead of crashing; arguments it owns (transfer full)
- * are still freed. The last test reads the public headers and fails if a
- * function was added without a bad-input case here.
+ * are still freed. The owner-thread API called from a work is refused the
+ * same way and leaves every worker and pool as it was. The last test reads
+ * the public headers and fails if a function was added without a bad-input
+ * case here.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -284,6 +286,202 @@ test_worker_thread_api_rejects_invalid_arguments (void)
   g_assert_cmpint (g_value_get_int64 (&rec->returned), ==, 1);
 }
 
+/* The owner-thread API called from a work, on its worker thread: refused
+ * with a critical, on its own worker, on another one, on the pool and on a
+ * subprocess worker, and nothing changes. */
+#define NOT_OWNER "*must be called on the owner thread*"
+
+typedef struct
+{
+  TwWorker      *other;
+  TwWorker      *child;
+  TwPool        *pool;
+  GApplication  *app;
+  GThread       *owner;
+  guint          n_wrong_thread;   /* notifications off the owner thread */
+  gboolean       done;
+} OwnerCalls;
+
+static void
+never_ready (TwWorker *worker,
+             gpointer  user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+owner_calls_on_worker (TwWorker *w)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_value_init (&value, G_TYPE_INT64);
+
+  CRITICAL_VOID (NOT_OWNER, tw_worker_start, w);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_quit, w);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_pause, w);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_resume, w);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_toggle_pause, w);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_restart, w);
+  g_assert_false (CRITICAL (NOT_OWNER, tw_worker_send, w, &value, &error));
+  g_assert_no_error (error);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_run_async, w, NULL, NULL, NULL);
+  g_assert_false (CRITICAL (NOT_OWNER, tw_worker_run_finish, w, NULL, NULL, &error));
+  g_assert_null (CRITICAL (NOT_OWNER, tw_worker_run_finish_value, w, NULL, &error));
+  g_assert_no_error (error);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_name, w, "renamed");
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_yield_policy, w, TW_YIELD_POLICY_LATEST);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_max_pending_yields, w, 3);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_pool, w, NULL);
+  /* The gate's data is freed even though the call is refused. */
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_delivery_gate, w, never_ready, g_malloc (8), count_destroy);
+  g_assert_false (CRITICAL (NOT_OWNER, tw_worker_deliver_held, w, 0));
+  /* Through the property, as bindings set it. */
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, NOT_OWNER);
+  g_object_set (w, "max-pending-yields", 5, NULL);
+  g_test_assert_expected_messages ();
+}
+
+static void
+owner_calls_in_work (TwWorker *worker,
+                     gpointer  user_data)
+{
+  OwnerCalls *data = user_data;
+  TwSubprocessWorker *child = TW_SUBPROCESS_WORKER (data->child);
+  g_autoptr(GError) error = NULL;
+
+  owner_calls_on_worker (worker);
+  owner_calls_on_worker (data->other);
+  owner_calls_on_worker (data->child);
+
+  CRITICAL_VOID (NOT_OWNER, tw_subprocess_worker_set_kill_timeout, child, 1);
+  CRITICAL_VOID (NOT_OWNER, tw_subprocess_worker_set_stderr_tail_lines, child, 1);
+  CRITICAL_VOID (NOT_OWNER, tw_subprocess_worker_set_parse_progress, child, FALSE);
+  g_assert_false (CRITICAL (NOT_OWNER, tw_subprocess_worker_close_stdin, child, &error));
+  g_assert_no_error (error);
+
+  CRITICAL_VOID (NOT_OWNER, tw_pool_quit_all, data->pool);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_set_max_threads, data->pool, 7);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_set_idle_timeout, data->pool, 7);
+  g_assert_false (CRITICAL (NOT_OWNER, tw_pool_await, data->pool, 0, &error));
+  g_assert_no_error (error);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_bind_application, data->pool, data->app, 0);
+  /* The default pool, whose context is the global default one. */
+  CRITICAL_VOID (NOT_OWNER, tw_pool_quit_all, tw_pool_get_default ());
+  CRITICAL_VOID (NOT_OWNER, tw_pool_set_max_threads, tw_pool_get_default (), 1);
+
+  /* The run goes on as if nothing had happened. */
+  g_assert_true (tw_worker_checkpoint (worker));
+  tw_worker_return_int (worker, 5);
+  data->done = TRUE;
+}
+
+static void
+count_notify_off_owner (GObject    *object,
+                        GParamSpec *pspec,
+                        OwnerCalls *data)
+{
+  if (g_thread_self () != data->owner)
+    data->n_wrong_thread++;
+}
+
+static void
+test_owner_api_from_the_work_is_refused (void)
+{
+  const char *argv[] = { "true", NULL };
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  g_autoptr(GApplication) app = g_application_new (NULL, G_APPLICATION_NON_UNIQUE);
+  g_autoptr(TwWorker) other = tw_function_worker_new (do_nothing, NULL, NULL);
+  g_autoptr(TwWorker) child = tw_subprocess_worker_new (argv, NULL);
+  OwnerCalls data = { other, child, pool, app, g_thread_self () };
+  g_autoptr(TwWorker) worker = tw_function_worker_new (owner_calls_in_work, &data, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  g_autoptr(TwRecorder) other_rec = tw_recorder_new (other);
+  guint max_threads = tw_pool_get_max_threads (pool);
+  guint default_max_threads = tw_pool_get_max_threads (tw_pool_get_default ());
+  GObject *watched[] = { G_OBJECT (worker), G_OBJECT (other), G_OBJECT (child), G_OBJECT (pool) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
+    g_signal_connect (watched[i], "notify", G_CALLBACK (count_notify_off_owner), &data);
+  g_assert_nonnull (child);
+  n_destroyed = 0;
+  tw_worker_set_pool (worker, pool);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_true (data.done);
+  /* The refused gates' data, one per worker, freed on the owner context. */
+  TW_TEST_WAIT_UNTIL (n_destroyed == 3);
+
+  /* Unharmed: the run ended as its work said, nothing else started or
+   * changed, and nothing was notified on the worker thread. */
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  g_assert_cmpint (g_value_get_int64 (&rec->returned), ==, 5);
+  g_assert_false (tw_worker_get_abort_requested (worker));
+  g_assert_cmpuint (data.n_wrong_thread, ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      TwWorker *w = TW_WORKER (watched[i]);
+
+      g_assert_false (tw_worker_get_is_running (w));
+      g_assert_cmpstr (tw_worker_get_name (w), !=, "renamed");
+      g_assert_cmpint (tw_worker_get_yield_policy (w), ==, TW_YIELD_POLICY_QUEUE);
+      g_assert_cmpuint (tw_worker_get_max_pending_yields (w), !=, 3);
+      g_assert_cmpuint (tw_worker_get_max_pending_yields (w), !=, 5);
+    }
+  g_assert_cmpint (tw_worker_get_state (other), ==, TW_WORKER_STATE_IDLE);
+  g_assert_cmpint (tw_worker_get_state (child), ==, TW_WORKER_STATE_IDLE);
+  g_assert_true (tw_worker_get_pool (worker) == pool);
+  g_assert_cmpuint (tw_subprocess_worker_get_kill_timeout (TW_SUBPROCESS_WORKER (child)), !=, 1);
+  g_assert_cmpuint (tw_subprocess_worker_get_stderr_tail_lines (TW_SUBPROCESS_WORKER (child)), !=, 1);
+  g_assert_true (tw_subprocess_worker_get_parse_progress (TW_SUBPROCESS_WORKER (child)));
+  g_assert_cmpuint (tw_pool_get_max_threads (pool), ==, max_threads);
+  g_assert_cmpuint (tw_pool_get_idle_timeout (pool), !=, 7);
+  g_assert_cmpuint (tw_pool_get_max_threads (tw_pool_get_default ()), ==, default_max_threads);
+
+  /* The other worker has no gate: its value arrives as usual. */
+  tw_worker_start (other);
+  tw_recorder_wait_finished (other_rec, 1);
+  g_assert_cmpstr (other_rec->log->str, ==, "SRF");
+  for (guint i = 0; i < G_N_ELEMENTS (watched); i++)
+    g_signal_handlers_disconnect_by_data (watched[i], &data);
+}
+
+/* The same from a thread of the application's own, neither the owner nor a
+ * pool's. */
+static gpointer
+owner_calls_on_a_plain_thread (gpointer user_data)
+{
+  OwnerCalls *data = user_data;
+
+  owner_calls_on_worker (data->other);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_quit_all, data->pool);
+  CRITICAL_VOID (NOT_OWNER, tw_pool_set_max_threads, data->pool, 7);
+  return NULL;
+}
+
+static void
+test_owner_api_from_another_thread_is_refused (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  g_autoptr(TwWorker) other = tw_function_worker_new (do_nothing, NULL, NULL);
+  OwnerCalls data = { other, NULL, pool, NULL, g_thread_self () };
+  g_autoptr(TwRecorder) rec = tw_recorder_new (other);
+  guint max_threads = tw_pool_get_max_threads (pool);
+
+  n_destroyed = 0;
+  g_signal_connect (other, "notify", G_CALLBACK (count_notify_off_owner), &data);
+  g_thread_join (g_thread_new ("tw-test-plain", owner_calls_on_a_plain_thread, &data));
+  TW_TEST_WAIT_UNTIL (n_destroyed == 1);
+
+  g_assert_cmpuint (data.n_wrong_thread, ==, 0);
+  g_assert_cmpint (tw_worker_get_state (other), ==, TW_WORKER_STATE_IDLE);
+  g_assert_cmpuint (tw_worker_get_max_pending_yields (other), !=, 3);
+  g_assert_cmpuint (tw_pool_get_max_threads (pool), ==, max_threads);
+  tw_test_iterate_ticks (2);
+  g_assert_cmpstr (rec->log->str, ==, "");
+  g_signal_handlers_disconnect_by_data (other, &data);
+}
+
 static void
 test_pool_api_rejects_invalid_arguments (void)
 {
@@ -448,6 +646,10 @@ main (int   argc,
                    test_worker_thread_api_outside_the_work);
   g_test_add_func ("/Tw/BadInput/worker-thread-api-rejects-invalid-arguments",
                    test_worker_thread_api_rejects_invalid_arguments);
+  g_test_add_func ("/Tw/BadInput/owner-api-from-the-work-is-refused",
+                   test_owner_api_from_the_work_is_refused);
+  g_test_add_func ("/Tw/BadInput/owner-api-from-another-thread-is-refused",
+                   test_owner_api_from_another_thread_is_refused);
   g_test_add_func ("/Tw/BadInput/pool-api-rejects-invalid-arguments",
                    test_pool_api_rejects_invalid_arguments);
   g_test_add_func ("/Tw/BadInput/child-process-worker-api-rejects-invalid-arguments",

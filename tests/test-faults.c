@@ -1058,6 +1058,14 @@ on_foreign_signal (TwWorker *worker,
 }
 
 static void
+on_foreign_returned (TwWorker     *worker,
+                     const GValue *value,
+                     Foreign      *f)
+{
+  on_foreign_signal (worker, f);
+}
+
+static void
 on_foreign_finished (TwWorker *worker,
                      Foreign  *f)
 {
@@ -1079,7 +1087,7 @@ foreign_owner_thread (gpointer data)
   worker = tw_function_worker_new (return_7, f, foreign_destroy);
   tw_worker_set_pool (worker, f->pool);
   g_signal_connect (worker, "started", G_CALLBACK (on_foreign_signal), f);
-  g_signal_connect (worker, "returned", G_CALLBACK (on_foreign_signal), f);
+  g_signal_connect (worker, "returned", G_CALLBACK (on_foreign_returned), f);
   g_signal_connect (worker, "finished", G_CALLBACK (on_foreign_finished), f);
   tw_worker_start (worker);
   while (g_atomic_int_get (&f->n_finished) == 0 && g_get_monotonic_time () < end)

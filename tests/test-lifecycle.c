@@ -763,6 +763,273 @@ test_run_async_cancel_during_restart (void)
   driven_clear (&d);
 }
 
+/* restart() then quit() from the old run's `finished` handler, the
+ * documented way to cancel a restart once the old run has ended: the new
+ * run never begins and the calls waiting for it are cancelled. */
+typedef struct
+{
+  gboolean   quit;          /* quit() was called from the handler */
+  gboolean   running_after; /* is-running right after it */
+  guint      n_running_notify;
+} QuitInHandler;
+
+static void
+quit_once_in_handler (TwWorker      *worker,
+                      QuitInHandler *q)
+{
+  if (q->quit)
+    return;
+  q->quit = TRUE;
+  tw_worker_quit (worker);
+  q->running_after = tw_worker_get_is_running (worker);
+}
+
+static void
+count_is_running_notify (TwWorker      *worker,
+                         GParamSpec    *pspec,
+                         QuitInHandler *q)
+{
+  q->n_running_notify++;
+}
+
+static void
+test_quit_from_finished_after_restart_cancels_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  QuitInHandler q = { 0, };
+  RunResult old_run = { 0, }, new_run = { 0, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, NULL, run_done_cb, &old_run);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  g_signal_connect (worker, "finished", G_CALLBACK (quit_once_in_handler), &q);
+  tw_worker_restart (worker);
+  tw_worker_run_async (worker, NULL, run_done_cb, &new_run);   /* waits for the new run */
+  g_signal_connect (worker, "notify::is-running", G_CALLBACK (count_is_running_notify), &q);
+  TW_TEST_WAIT_UNTIL (old_run.done && new_run.done);
+  tw_test_iterate_ticks (3);
+
+  g_assert_true (q.quit);
+  g_assert_false (q.running_after);
+  g_assert_cmpuint (q.n_running_notify, >=, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_false (tw_worker_get_is_running (worker));
+  g_assert_error (old_run.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_error (new_run.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_signal_handlers_disconnect_by_data (worker, &q);
+  run_result_clear (&old_run);
+  run_result_clear (&new_run);
+  driven_clear (&d);
+}
+
+typedef struct
+{
+  RunResult result;
+  gboolean  running_after;
+} QuitInCallback;
+
+static void
+quit_in_run_async_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  QuitInCallback *q = user_data;
+  TwWorker *worker = TW_WORKER (source);
+
+  run_done_cb (source, result, &q->result);
+  tw_worker_quit (worker);
+  q->running_after = tw_worker_get_is_running (worker);
+}
+
+/* The same from the old run's run_async callback. */
+static void
+test_quit_from_run_async_callback_after_restart_cancels_the_new_run (void)
+{
+  Driven d;
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+  QuitInCallback q = { { 0, }, };
+
+  driven_init (&d);
+  worker = tw_function_worker_new (driven_work, &d, NULL);
+  rec = tw_recorder_new (worker);
+
+  tw_worker_run_async (worker, NULL, quit_in_run_async_cb, &q);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&d.runs) == 1);
+  tw_worker_restart (worker);
+  TW_TEST_WAIT_UNTIL (q.result.done);
+  tw_test_iterate_ticks (3);
+
+  g_assert_error (q.result.error, TW_WORKER_ERROR, TW_WORKER_ERROR_CANCELLED);
+  g_assert_false (q.running_after);
+  g_assert_cmpstr (rec->log->str, ==, "SAF");
+  g_assert_cmpint (g_atomic_int_get (&d.runs), ==, 1);
+  g_assert_false (tw_worker_get_is_running (worker));
+  run_result_clear (&q.result);
+  driven_clear (&d);
+}
+
+/* A `finished` handler that starts another run and iterates the owner
+ * context until it has ended (both are allowed): the run_async calls of the
+ * first run still get the first run's outcome. */
+typedef enum
+{
+  FIRST_RETURNS_INT,
+  FIRST_ERRORS,
+  FIRST_RETURNS_POINTER,
+} FirstRun;
+
+typedef struct
+{
+  FirstRun first;
+  int      runs;           /* atomic */
+  guint    n_finished;
+  gboolean nested_done;
+  int      n_freed[3];     /* pointer results freed, by run */
+} Nested;
+
+typedef struct
+{
+  Nested *nested;
+  int     run;
+} RunPointer;
+
+static void
+run_pointer_free (gpointer data)
+{
+  RunPointer *p = data;
+
+  p->nested->n_freed[p->run]++;
+  g_free (p);
+}
+
+static void
+nested_work (TwWorker *worker,
+             gpointer  user_data)
+{
+  Nested *n = user_data;
+  int run = g_atomic_int_add (&n->runs, 1) + 1;
+
+  if (run > 1 || n->first == FIRST_RETURNS_INT)
+    tw_worker_return_int (worker, 111 * run);
+  else if (n->first == FIRST_ERRORS)
+    tw_worker_return_error (worker, g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "run %d failed", run));
+  else
+    {
+      RunPointer *p = g_new (RunPointer, 1);
+
+      p->nested = n;
+      p->run = run;
+      tw_worker_return_pointer (worker, p, run_pointer_free);
+    }
+}
+
+static void
+run_another_in_finished (TwWorker *worker,
+                         Nested   *n)
+{
+  if (++n->n_finished > 1)
+    return;
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (n->n_finished == 2);
+  n->nested_done = TRUE;
+}
+
+typedef struct
+{
+  RunResult  result;
+  Nested    *nested;
+  gboolean   pointer_alive;   /* the pointer's destroy had not run */
+} NestedResult;
+
+static void
+nested_run_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  NestedResult *r = user_data;
+
+  run_done_cb (source, result, &r->result);
+  if (G_VALUE_HOLDS_POINTER (&r->result.value))
+    {
+      RunPointer *p = g_value_get_pointer (&r->result.value);
+
+      /* Read only if it was not freed: a freed one must fail, not crash. */
+      r->pointer_alive = r->nested->n_freed[1] == 0 && p->run == 1;
+    }
+}
+
+static void
+run_async_with_nested_run_in_finished (FirstRun first)
+{
+  Nested n = { first, };
+  g_autoptr(TwWorker) worker = tw_function_worker_new (nested_work, &n, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  NestedResult r[2] = { { { 0, }, &n }, { { 0, }, &n } };
+
+  g_signal_connect (worker, "finished", G_CALLBACK (run_another_in_finished), &n);
+  tw_worker_run_async (worker, NULL, nested_run_done_cb, &r[0]);
+  tw_worker_run_async (worker, NULL, nested_run_done_cb, &r[1]);
+  TW_TEST_WAIT_UNTIL (r[0].result.done && r[1].result.done);
+
+  g_assert_true (n.nested_done);
+  g_assert_cmpint (g_atomic_int_get (&n.runs), ==, 2);
+  /* The recorder logs `finished` before our handler runs the second run. */
+  g_assert_cmpstr (rec->log->str, ==, (first == FIRST_ERRORS ? "SEFSRF" : "SRFSRF"));
+  for (guint i = 0; i < G_N_ELEMENTS (r); i++)
+    {
+      switch (first)
+        {
+        case FIRST_RETURNS_INT:
+          g_assert_true (r[i].result.ok);
+          g_assert_cmpint (g_value_get_int64 (&r[i].result.value), ==, 111);
+          break;
+        case FIRST_ERRORS:
+          g_assert_false (r[i].result.ok);
+          g_assert_error (r[i].result.error, G_IO_ERROR, G_IO_ERROR_FAILED);
+          g_assert_cmpstr (r[i].result.error->message, ==, "run 1 failed");
+          break;
+        case FIRST_RETURNS_POINTER:
+        default:
+          g_assert_true (r[i].result.ok);
+          g_assert_true (G_VALUE_HOLDS_POINTER (&r[i].result.value));
+          g_assert_true (r[i].pointer_alive);
+          break;
+        }
+      run_result_clear (&r[i].result);
+    }
+  g_assert_cmpint (g_value_get_int64 (tw_worker_get_value (worker)), ==, 222);
+  g_signal_handlers_disconnect_by_data (worker, &n);
+  g_clear_pointer (&rec, tw_recorder_free);
+  g_assert_finalize_object (g_steal_pointer (&worker));
+  /* Each pointer result was freed once, the worker's value being an int. */
+  g_assert_cmpint (n.n_freed[1], ==, first == FIRST_RETURNS_POINTER ? 1 : 0);
+}
+
+static void
+test_run_async_gets_its_value_when_finished_runs_another (void)
+{
+  run_async_with_nested_run_in_finished (FIRST_RETURNS_INT);
+}
+
+static void
+test_run_async_gets_its_error_when_finished_runs_another (void)
+{
+  run_async_with_nested_run_in_finished (FIRST_ERRORS);
+}
+
+static void
+test_run_async_pointer_outlives_a_newer_value (void)
+{
+  run_async_with_nested_run_in_finished (FIRST_RETURNS_POINTER);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -808,6 +1075,16 @@ main (int   argc,
                    test_run_async_then_quit_during_restart_is_cancelled);
   g_test_add_func ("/Tw/Lifecycle/run-async-cancel-during-restart",
                    test_run_async_cancel_during_restart);
+  g_test_add_func ("/Tw/Lifecycle/quit-from-finished-after-restart-cancels-the-new-run",
+                   test_quit_from_finished_after_restart_cancels_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/quit-from-run-async-callback-after-restart-cancels-the-new-run",
+                   test_quit_from_run_async_callback_after_restart_cancels_the_new_run);
+  g_test_add_func ("/Tw/Lifecycle/run-async-gets-its-value-when-finished-runs-another",
+                   test_run_async_gets_its_value_when_finished_runs_another);
+  g_test_add_func ("/Tw/Lifecycle/run-async-gets-its-error-when-finished-runs-another",
+                   test_run_async_gets_its_error_when_finished_runs_another);
+  g_test_add_func ("/Tw/Lifecycle/run-async-pointer-outlives-a-newer-value",
+                   test_run_async_pointer_outlives_a_newer_value);
 
   return g_test_run ();
 }

@@ -2,14 +2,19 @@
  *
  * How it works. The owner thread holds up to n_slots workers and applies
  * operations drawn from the input: start, pause, resume, toggle, send, quit,
- * restart, run_async, unref (here or on another thread), tw_pool_quit_all,
- * and iterations of the owner context. Each start draws a *script* for the
- * run: a list of actions the work performs on its thread (yields of ints,
- * strings, owned pointers and objects, warnings, checkpoints, sleeps,
- * progress, blocking GIO reads that only quit can end) and an ending (return
- * a value, return an error, or end without a result). The model keeps, per
- * worker, the FIFO of scripts of the runs it started; the work reads the head
- * to know what to do, and the `finished` handler pops it.
+ * restart, restart then quit, run_async, unref (here or on another thread),
+ * tw_pool_quit_all, and iterations of the owner context. Each start draws a
+ * *script* for the run: a list of actions the work performs on its thread
+ * (yields of ints, strings, owned pointers and objects, warnings,
+ * checkpoints, sleeps, progress, blocking GIO reads that only quit can end,
+ * owner-thread calls that must be refused with a critical) and an ending
+ * (return a value, return an error, or end without a result), and for each
+ * of its handlers (started, yielded, warned, paused, resumed, the terminal
+ * signal, finished, the run_async callback) maybe an operation the handler
+ * performs itself, iterating the owner context included (see run_hook()).
+ * The model keeps, per worker, the FIFO of scripts of the runs it started;
+ * the work reads the head to know what to do, and the `finished` handler
+ * pops it.
  *
  * Checked on every event: each signal and notification runs on the owner
  * thread; per run `started` comes first, yields arrive in order (with QUEUE,
@@ -35,6 +40,7 @@
 
 #include <gio/gunixinputstream.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
@@ -124,6 +130,7 @@ typedef enum
   ACT_PROGRESS,
   ACT_SPIN,
   ACT_BLOCKING_READ,
+  ACT_OWNER_CALL,   /* an owner-thread function from the work: refused */
 } ActKind;
 
 typedef enum
@@ -165,7 +172,64 @@ typedef struct
   guint8 arg;
 } Act;
 
+typedef enum
+{
+  OP_START,
+  OP_PAUSE,
+  OP_RESUME,
+  OP_TOGGLE,
+  OP_SEND,
+  OP_QUIT,
+  OP_RESTART,
+  OP_UNREF,
+  OP_UNREF_ON_THREAD,
+  OP_QUIT_ALL,
+  OP_ITERATE,
+  OP_WAIT,
+  OP_RUN_ASYNC,
+  OP_SET_POLICY,
+  OP_START_ON_FINISH,
+  OP_CANCEL_RUN_ASYNC,
+  OP_RESTART_QUIT,    /* restart() then quit() at once */
+  N_OPS
+} Op;
+
+/* What handlers may do (see run_hook()): everything on their own worker
+ * but dropping references, including iterating the owner context. */
+static const guint8 hook_ops[] = {
+  OP_START, OP_PAUSE, OP_RESUME, OP_TOGGLE, OP_SEND, OP_QUIT, OP_RESTART,
+  OP_QUIT_ALL, OP_ITERATE, OP_WAIT, OP_RUN_ASYNC, OP_SET_POLICY,
+  OP_CANCEL_RUN_ASYNC, OP_RESTART_QUIT,
+};
+
+static const char *op_names[N_OPS];
+
+/* The owner-thread calls a work makes (ACT_OWNER_CALL), each refused. */
+#define N_OWNER_CALLS 16
+
 typedef struct _TwModel TwModel;
+
+/* Where a run's handlers make calls of their own (see run_hook()). */
+typedef enum
+{
+  HOOK_STARTED,
+  HOOK_YIELDED,
+  HOOK_WARNED,
+  HOOK_PAUSED,
+  HOOK_RESUMED,
+  HOOK_TERMINAL,   /* returned, errored or aborted */
+  HOOK_FINISHED,
+  HOOK_CALLBACK,   /* the first run_async callback of the run */
+  N_HOOKS
+} Hook;
+
+/* An operation a handler performs, drawn with the script. */
+typedef struct
+{
+  guint8  op;      /* an Op; N_OPS: none */
+  guint8  param;
+  guint32 seed;    /* of the script it starts, if it starts one */
+} HookOp;
 
 typedef struct
 {
@@ -178,6 +242,8 @@ typedef struct
   gboolean        stop_on_quit;   /* stop at once on quit, or run on to the ending */
   gboolean        has_block;
   gboolean        has_cancelled_starter; /* a cancelled run_async started it */
+  HookOp          hooks[N_HOOKS];
+  guint           hooks_fired;    /* owner thread: a bit per hook */
 
   /* Owner thread. */
   TwYieldPolicy   policy;
@@ -228,6 +294,11 @@ typedef struct
   Script        *pending;         /* restart() asked while a run was live */
   Script        *start_on_finish; /* start again from the `finished` handler */
   Task          *last_task;       /* the last run_async call, until it completes */
+  /* Owner thread: from the `finished` of a run quit by restart() until the
+   * library starts the new run (notify::state to WAITING), the head script
+   * is the restart's, which has not begun: the old run is over, and the
+   * library has no run (quit() cancels the restart, start() takes it). */
+  gboolean       restart_window;
 
   /* Owner thread. */
   Phase          phase;
@@ -260,6 +331,9 @@ struct _TwModel
   guint          n_tasks;
   guint          n_ops;
   gboolean       trace;           /* TW_MODEL_TRACE: print every operation */
+  gboolean       draining;        /* tw_model_finish(): hooks start nothing */
+  guint          hook_depth;      /* hooks running now, nested */
+  guint64        n_hook_ops;      /* owner thread */
 
   GAsyncQueue   *unref_queue;
   GThread       *unref_thread;
@@ -271,6 +345,7 @@ struct _TwModel
   gint           n_executed;
   gint           n_sent;
   gint           n_blocking_reads;
+  gint           n_owner_calls;   /* refused owner calls from the work */
   gint           n_ptr_alloc;
   gint           n_ptr_freed;
   gint           n_obj_alloc;
@@ -342,8 +417,10 @@ script_new (TwModel *model,
         a->kind = ACT_SLEEP, a->arg = g_rand_int_range (rand, 0, model->config.max_sleep_ms + 1);
       else if (r < 88)
         a->kind = ACT_PROGRESS, a->arg = g_rand_int_range (rand, 0, 101);
-      else if (r < 98)
+      else if (r < 96)
         a->kind = ACT_SPIN, a->arg = g_rand_int_range (rand, 1, 50);
+      else if (r < 98)
+        a->kind = ACT_OWNER_CALL, a->arg = g_rand_int_range (rand, 0, N_OWNER_CALLS);
       else
         {
           a->kind = ACT_BLOCKING_READ;
@@ -365,6 +442,17 @@ script_new (TwModel *model,
     }
   s->end_value = g_rand_int_range (rand, 0, N_VALS);
   s->stop_on_quit = g_rand_boolean (rand);
+
+  /* A third of the handlers of the run make a call of their own. */
+  for (guint i = 0; i < N_HOOKS; i++)
+    {
+      HookOp *h = &s->hooks[i];
+
+      h->op = g_rand_int_range (rand, 0, 3) == 0
+              ? hook_ops[g_rand_int_range (rand, 0, G_N_ELEMENTS (hook_ops))] : N_OPS;
+      h->param = g_rand_int_range (rand, 0, 256);
+      h->seed = g_rand_int (rand);
+    }
 
   g_rand_free (rand);
   return s;
@@ -395,7 +483,7 @@ static const char *
 act_name (ActKind kind)
 {
   static const char *names[] = { "yield", "warn", "checkpoint", "sleep", "progress",
-                                 "spin", "blocking-read" };
+                                 "spin", "blocking-read", "owner-call" };
   return names[kind];
 }
 
@@ -647,6 +735,91 @@ saw_stop (WorkerModel *wm,
   s->saw_quit = TRUE;
 }
 
+/* Owner-thread calls from the work are refused with a critical: one, and
+ * nothing else changes (which every other check of the model sees). The log
+ * handler takes the one critical the calling thread expects; any other
+ * critical stays fatal. */
+static GPrivate expected_critical;   /* per thread: one refusal expected */
+static GPrivate swallowed_critical;  /* per thread: for the fatal handler */
+
+static void
+model_log_handler (const char     *domain,
+                   GLogLevelFlags  level,
+                   const char     *message,
+                   gpointer        data)
+{
+  if ((level & G_LOG_LEVEL_CRITICAL) && g_private_get (&expected_critical) != NULL &&
+      strstr (message, "must be called on the owner thread") != NULL)
+    {
+      g_private_set (&expected_critical, NULL);
+      g_private_set (&swallowed_critical, GINT_TO_POINTER (1));
+      return;
+    }
+  g_log_default_handler (domain, level, message, data);
+}
+
+static gboolean
+model_fatal_handler (const char     *domain,
+                     GLogLevelFlags  level,
+                     const char     *message,
+                     gpointer        data)
+{
+  if (g_private_get (&swallowed_critical) != NULL)
+    {
+      g_private_set (&swallowed_critical, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+never_ready (TwWorker *worker,
+             gpointer  user_data)
+{
+  g_error ("a delivery gate set from a work was used");
+}
+
+/* Worker thread. */
+static void
+owner_call_from_work (WorkerModel *wm,
+                      TwWorker    *worker,
+                      guint        which)
+{
+  TwModel *model = wm->model;
+  g_auto(GValue) value = G_VALUE_INIT;
+  GError *error = NULL;
+  gboolean result = FALSE;
+
+  g_value_init (&value, G_TYPE_INT64);
+  g_private_set (&expected_critical, GINT_TO_POINTER (1));
+  switch (which)
+    {
+    case 0: tw_worker_start (worker); break;
+    case 1: tw_worker_quit (worker); break;
+    case 2: tw_worker_pause (worker); break;
+    case 3: tw_worker_resume (worker); break;
+    case 4: tw_worker_toggle_pause (worker); break;
+    case 5: tw_worker_restart (worker); break;
+    case 6: result = tw_worker_send (worker, &value, &error); break;
+    case 7: tw_worker_run_async (worker, NULL, NULL, NULL); break;
+    case 8: tw_worker_set_yield_policy (worker, TW_YIELD_POLICY_LATEST); break;
+    case 9: tw_worker_set_max_pending_yields (worker, 100); break;
+    case 10: tw_worker_set_name (worker, "renamed from the work"); break;
+    case 11: tw_worker_set_pool (worker, NULL); break;
+    case 12: tw_worker_set_delivery_gate (worker, never_ready, NULL, NULL); break;
+    case 13: result = tw_worker_deliver_held (worker, G_MAXINT64); break;
+    case 14: tw_pool_quit_all (model->pool); break;
+    case 15: tw_pool_set_max_threads (model->pool, model->max_threads + 1); break;
+    default: g_assert_not_reached ();
+    }
+  CHECK (model, g_private_get (&expected_critical) == NULL,
+         "owner call %u from the work of worker %u was not refused with a critical", which, wm->id);
+  g_private_set (&expected_critical, NULL);
+  CHECK (model, !result && error == NULL, "owner call %u from the work of worker %u did something",
+         which, wm->id);
+  g_atomic_int_inc (&model->n_owner_calls);
+}
+
 /* Performs one action. FALSE when the work stops here. */
 static gboolean
 work_action (WorkerModel *wm,
@@ -705,6 +878,10 @@ work_action (WorkerModel *wm,
     case ACT_SPIN:
       for (guint i = 0; i < a->arg; i++)
         g_thread_yield ();
+      break;
+
+    case ACT_OWNER_CALL:
+      owner_call_from_work (wm, worker, a->arg);
       break;
 
     case ACT_BLOCKING_READ:
@@ -848,6 +1025,44 @@ live_script (WorkerModel *wm,
   return s;
 }
 
+static void model_apply (TwModel     *self,
+                         WorkerModel *wm,
+                         Op           op,
+                         Script     **script,
+                         guint32      param);
+
+/* Calls from inside a handler: the first emission of each hook of a run
+ * performs the operation its script drew for it, on the handler's worker,
+ * nested at most two deep (an operation may iterate the context, which
+ * runs more handlers). A hook that starts a run starts one with a script
+ * of its own seed. None while the model drains at its end. */
+static void
+run_hook (WorkerModel *wm,
+          Script      *s,
+          Hook         hook)
+{
+  static const char *hook_names[] = { "started", "yielded", "warned", "paused", "resumed",
+                                      "terminal", "finished", "callback" };
+  TwModel *model = wm->model;
+  const HookOp *h = &s->hooks[hook];
+  g_autoptr(Script) script = NULL;
+
+  if (h->op >= N_OPS || (s->hooks_fired & (1u << hook)) || model->draining ||
+      model->hook_depth >= 2)
+    return;
+  s->hooks_fired |= 1u << hook;
+
+  script = script_new (model, h->seed);
+  if (model->trace)
+    g_printerr ("%s   worker %u: %s handler of script %u: %s (script %u, param %u)%s\n",
+                model->label, wm->id, hook_names[hook], s->id, op_names[h->op], script->id,
+                h->param, wm->restart_window ? " in the restart window" : "");
+  model->hook_depth++;
+  model->stats.n_hook_ops++;
+  model_apply (model, wm, h->op, &script, h->param);
+  model->hook_depth--;
+}
+
 static void
 on_started (TwWorker    *worker,
             WorkerModel *wm)
@@ -865,6 +1080,7 @@ on_started (TwWorker    *worker,
   wm->phase = PHASE_STARTED;
   wm->paused_seen = FALSE;
   model->stats.n_runs++;
+  run_hook (wm, s, HOOK_STARTED);
 }
 
 static void
@@ -891,6 +1107,7 @@ on_yielded (TwWorker     *worker,
   s->n_yields_seen++;
   s->last_yield_seen = seq;
   model->stats.n_yields++;
+  run_hook (wm, s, HOOK_YIELDED);
 }
 
 static void
@@ -919,6 +1136,7 @@ on_warned (TwWorker    *worker,
     }
   s->n_warns_seen++;
   model->stats.n_warnings++;
+  run_hook (wm, s, HOOK_WARNED);
 }
 
 static void
@@ -935,6 +1153,7 @@ on_paused (TwWorker    *worker,
   CHECK (model, tw_worker_get_is_paused (worker), "paused but not is-paused");
   wm->paused_seen = TRUE;
   model->stats.n_pauses++;
+  run_hook (wm, s, HOOK_PAUSED);
 }
 
 static void
@@ -943,11 +1162,13 @@ on_resumed (TwWorker    *worker,
 {
   TwModel *model = wm->model;
 
-  live_script (wm, "resumed");
+  Script *s = live_script (wm, "resumed");
+
   CHECK (model, wm->paused_seen, "worker %u resumed without paused", wm->id);
   CHECK (model, tw_worker_get_state (worker) == TW_WORKER_STATE_RUNNING, "state %d",
          tw_worker_get_state (worker));
   wm->paused_seen = FALSE;
+  run_hook (wm, s, HOOK_RESUMED);
 }
 
 /* Common checks of the terminal signals. */
@@ -1016,6 +1237,7 @@ on_returned (TwWorker     *worker,
     CHECK (model, s->end == END_NONE && !G_IS_VALUE (value),
            "worker %u: returned, but the script's ending is %d", wm->id, s->end);
   model->stats.n_returned++;
+  run_hook (wm, s, HOOK_TERMINAL);
 }
 
 static void
@@ -1033,6 +1255,7 @@ on_errored (TwWorker     *worker,
          g_str_equal (error->message, expected), "worker %u: errored with “%s”", wm->id, error->message);
   CHECK (model, tw_worker_get_error (worker) == error, "the error is not the worker's error");
   model->stats.n_errored++;
+  run_hook (wm, s, HOOK_TERMINAL);
 }
 
 static void
@@ -1044,6 +1267,7 @@ on_aborted (TwWorker    *worker,
   check_run_end (wm, worker, s, OUT_ABORTED, TW_WORKER_STATE_ABORTED);
   CHECK (wm->model, tw_worker_get_abort_requested (worker), "aborted but not abort-requested");
   wm->model->stats.n_aborted++;
+  run_hook (wm, s, HOOK_TERMINAL);
 }
 
 static void
@@ -1078,16 +1302,31 @@ on_finished (TwWorker    *worker,
          "worker %u: is-running %d at finished, restart pending %d", wm->id,
          tw_worker_get_is_running (worker), wm->pending != NULL);
 
-  /* restart(): the library starts the new run right after this signal. */
+  /* restart(): the library starts the new run right after this signal
+   * and the old run's run_async callbacks. */
   if (wm->pending != NULL)
-    push_script (wm, g_steal_pointer (&wm->pending));
+    {
+      push_script (wm, g_steal_pointer (&wm->pending));
+      wm->restart_window = TRUE;
+    }
   else if (wm->start_on_finish != NULL)
     {
       push_script (wm, g_steal_pointer (&wm->start_on_finish));
       tw_worker_start (worker);
     }
 
+  run_hook (wm, s, HOOK_FINISHED);
   script_unref (s);
+}
+
+/* The library starts a run: a restart's leaves its window. */
+static void
+on_state (TwWorker    *worker,
+          GParamSpec  *pspec,
+          WorkerModel *wm)
+{
+  if (tw_worker_get_state (worker) == TW_WORKER_STATE_WAITING)
+    wm->restart_window = FALSE;
 }
 
 static void
@@ -1215,6 +1454,7 @@ worker_model_new (TwModel *model,
   g_signal_connect (worker, "finished", G_CALLBACK (on_finished), wm);
   g_signal_connect (worker, "notify", G_CALLBACK (on_notify), model);
   g_signal_connect (worker, "notify::abort-requested", G_CALLBACK (on_abort_requested), wm);
+  g_signal_connect (worker, "notify::state", G_CALLBACK (on_state), wm);
 
   g_ptr_array_add (model->all, wm);
   model->slots[slot] = worker;
@@ -1230,6 +1470,21 @@ model_quit (WorkerModel *wm)
 {
   Script *head = head_script (wm);
 
+  if (wm->restart_window)
+    {
+      /* From the old run's `finished` or run_async callback: the restart's
+       * run never begins, its run_async calls end as quit. */
+      g_mutex_lock (&wm->lock);
+      head = g_queue_pop_head (&wm->scripts);
+      g_mutex_unlock (&wm->lock);
+      g_assert (head != NULL && wm->pending == NULL && wm->phase == PHASE_IDLE);
+      g_atomic_int_set (&head->quit_called, 1);
+      head->outcome = OUT_ABORTED;
+      head->finished = TRUE;
+      wm->restart_window = FALSE;
+      script_unref (head);
+      return;
+    }
   if (head != NULL)
     g_atomic_int_set (&head->quit_called, 1);
   if (wm->pending != NULL)
@@ -1314,6 +1569,7 @@ run_async_cb (GObject      *source,
   wm->n_tasks--;
   model->n_tasks--;
   model->stats.n_tasks++;
+  run_hook (wm, s, HOOK_CALLBACK);
   script_unref (s);
   g_clear_object (&task->cancellable);
   g_free (task);
@@ -1322,28 +1578,8 @@ run_async_cb (GObject      *source,
 /* ------------------------------------------------------------------------ */
 /* Operations                                                               */
 
-typedef enum
-{
-  OP_START,
-  OP_PAUSE,
-  OP_RESUME,
-  OP_TOGGLE,
-  OP_SEND,
-  OP_QUIT,
-  OP_RESTART,
-  OP_UNREF,
-  OP_UNREF_ON_THREAD,
-  OP_QUIT_ALL,
-  OP_ITERATE,
-  OP_WAIT,
-  OP_RUN_ASYNC,
-  OP_SET_POLICY,
-  OP_START_ON_FINISH,
-  OP_CANCEL_RUN_ASYNC,
-  N_OPS
-} Op;
-
 static const guint op_weights[N_OPS] = {
+  [OP_RESTART_QUIT] = 3,
   [OP_START] = 22,
   [OP_PAUSE] = 7,
   [OP_RESUME] = 7,
@@ -1365,7 +1601,7 @@ static const guint op_weights[N_OPS] = {
 static const char *op_names[N_OPS] = {
   "start", "pause", "resume", "toggle", "send", "quit", "restart", "unref",
   "unref-on-thread", "quit-all", "iterate", "wait", "run-async", "set-policy",
-  "start-on-finish", "cancel-run-async",
+  "start-on-finish", "cancel-run-async", "restart-quit",
 };
 
 static gpointer
@@ -1408,8 +1644,181 @@ static void
 model_quit_all (TwModel *self)
 {
   for (guint i = 0; i < self->all->len; i++)
-    model_quit (g_ptr_array_index (self->all, i));
+    {
+      WorkerModel *wm = g_ptr_array_index (self->all, i);
+
+      /* A run that has reached its terminal signal, or a restart not begun
+       * yet, is not in the pool's list: quit_all() leaves it (and a restart
+       * asked before still happens). */
+      if (!wm->restart_window && wm->phase != PHASE_TERMINAL)
+        model_quit (wm);
+    }
   tw_pool_quit_all (self->pool);
+}
+
+/* Applies @op to @wm (NULL for the ops on the whole model), from the top
+ * level or from a handler (run_hook()). Takes @script when it starts it. */
+static void
+model_apply (TwModel  *self,
+             WorkerModel *wm,
+             Op        op,
+             Script  **script,
+             guint32   param)
+{
+  TwWorker *worker = wm != NULL ? wm->worker : NULL;
+
+  switch (op)
+    {
+    case OP_START:
+      if (head_script (wm) == NULL)
+        {
+          push_script (wm, g_steal_pointer (script));
+          tw_worker_start (worker);
+        }
+      else if (wm->restart_window)
+        tw_worker_start (worker);   /* takes the place of the pending restart */
+      break;
+
+    case OP_PAUSE:
+    case OP_TOGGLE:
+      if (head_script (wm) != NULL)
+        g_atomic_int_set (&head_script (wm)->pause_ever, 1);
+      if (op == OP_PAUSE)
+        tw_worker_pause (worker);
+      else
+        tw_worker_toggle_pause (worker);
+      break;
+
+    case OP_RESUME:
+      tw_worker_resume (worker);
+      break;
+
+    case OP_SEND:
+      {
+        Script *head = head_script (wm);
+        gboolean accepts = wm->generator && head != NULL && !wm->restart_window &&
+                           !g_atomic_int_get (&head->quit_called);
+        g_auto(GValue) value = G_VALUE_INIT;
+        g_autoptr(GError) error = NULL;
+        gboolean ok;
+
+        g_value_init (&value, G_TYPE_INT64);
+        g_value_set_int64 (&value, accepts ? ((gint64) head->id << 32) | head->n_sent : -1);
+        ok = tw_worker_send (worker, &value, &error);
+        CHECK (self, ok == accepts, "worker %u: send gave %d, expected %d (%s)", wm->id, ok,
+               accepts, error ? error->message : "");
+        if (ok)
+          head->n_sent++;
+        else
+          CHECK (self, g_error_matches (error, TW_WORKER_ERROR,
+                                        wm->generator ? TW_WORKER_ERROR_NOT_RUNNING
+                                                      : TW_WORKER_ERROR_NOT_SUPPORTED),
+                 "send failed with %s", error->message);
+      }
+      break;
+
+    case OP_QUIT:
+      model_quit (wm);
+      tw_worker_quit (worker);
+      break;
+
+    case OP_RESTART:
+    case OP_RESTART_QUIT:
+      if (head_script (wm) == NULL)
+        push_script (wm, g_steal_pointer (script));
+      else if (!wm->restart_window)
+        {
+          g_atomic_int_set (&head_script (wm)->quit_called, 1);
+          if (wm->pending == NULL)
+            wm->pending = g_steal_pointer (script);
+        }
+      /* In the window, the restart starts the run the pending one asked for. */
+      tw_worker_restart (worker);
+      if (op == OP_RESTART_QUIT)
+        {
+          model_quit (wm);
+          tw_worker_quit (worker);
+        }
+      break;
+
+    case OP_QUIT_ALL:
+      model_quit_all (self);
+      break;
+
+    case OP_ITERATE:
+      for (guint i = 0; i < param % 8; i++)
+        g_main_context_iteration (self->context, FALSE);
+      break;
+
+    case OP_WAIT:
+      iterate_for (self, param % 4);
+      break;
+
+    case OP_RUN_ASYNC:
+      {
+        Task *task = g_new0 (Task, 1);
+        gboolean starts = head_script (wm) == NULL;
+
+        if (starts)
+          {
+            task->script = script_ref (*script);
+            push_script (wm, g_steal_pointer (script));
+          }
+        else
+          task->script = script_ref (wm->pending ? wm->pending : head_script (wm));
+        /* In the window the call starts the restart's run. */
+        starts = starts || wm->restart_window;
+        task->model = self;
+        /* Half of the calls can be cancelled by a later operation. */
+        if (param & 1)
+          {
+            task->cancellable = g_cancellable_new ();
+            g_object_set_data (G_OBJECT (task->cancellable), "tw-model-starts",
+                               GINT_TO_POINTER (starts));
+          }
+        g_ptr_array_add (task->script->tasks, task);
+        wm->n_tasks++;
+        wm->last_task = task;
+        self->n_tasks++;
+        tw_worker_run_async (worker, task->cancellable, run_async_cb, task);
+      }
+      break;
+
+    case OP_SET_POLICY:
+      worker_model_set_policy (wm, param);
+      /* The restart's run takes the policy when the library starts it. */
+      if (wm->restart_window)
+        head_script (wm)->policy = wm->policy;
+      break;
+
+    case OP_START_ON_FINISH:
+      script_unref (wm->start_on_finish);
+      wm->start_on_finish = g_steal_pointer (script);
+      break;
+
+    case OP_CANCEL_RUN_ASYNC:
+      /* The last run_async call of the slot, if it had a cancellable and
+       * has not completed: it completes with G_IO_ERROR_CANCELLED, or with
+       * its run's outcome if that came first; if it started its run, the
+       * run is quit (unless it was already). */
+      if (wm->last_task != NULL && wm->last_task->cancellable != NULL &&
+          !wm->last_task->cancelled)
+        {
+          Task *task = wm->last_task;
+
+          task->cancelled = TRUE;
+          if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task->cancellable), "tw-model-starts")))
+            task->script->has_cancelled_starter = TRUE;
+          g_cancellable_cancel (task->cancellable);
+        }
+      break;
+
+    case OP_UNREF:
+    case OP_UNREF_ON_THREAD:
+    case N_OPS:
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 /* Invariants between operations. */
@@ -1502,78 +1911,8 @@ tw_model_step (TwModel *self)
     {
     case OP_START:
       if (worker == NULL)
-        {
-          wm = worker_model_new (self, slot, param);
-          worker = wm->worker;
-        }
-      if (head_script (wm) == NULL)
-        {
-          push_script (wm, g_steal_pointer (&script));
-          tw_worker_start (worker);
-        }
-      break;
-
-    case OP_PAUSE:
-    case OP_TOGGLE:
-      if (worker == NULL)
-        break;
-      if (head_script (wm) != NULL)
-        g_atomic_int_set (&head_script (wm)->pause_ever, 1);
-      if (op == OP_PAUSE)
-        tw_worker_pause (worker);
-      else
-        tw_worker_toggle_pause (worker);
-      break;
-
-    case OP_RESUME:
-      if (worker != NULL)
-        tw_worker_resume (worker);
-      break;
-
-    case OP_SEND:
-      if (worker != NULL)
-        {
-          Script *head = head_script (wm);
-          gboolean accepts = wm->generator && head != NULL && !g_atomic_int_get (&head->quit_called);
-          g_auto(GValue) value = G_VALUE_INIT;
-          g_autoptr(GError) error = NULL;
-          gboolean ok;
-
-          g_value_init (&value, G_TYPE_INT64);
-          g_value_set_int64 (&value, accepts ? ((gint64) head->id << 32) | head->n_sent : -1);
-          ok = tw_worker_send (worker, &value, &error);
-          CHECK (self, ok == accepts, "worker %u: send gave %d, expected %d (%s)", wm->id, ok,
-                 accepts, error ? error->message : "");
-          if (ok)
-            head->n_sent++;
-          else
-            CHECK (self, g_error_matches (error, TW_WORKER_ERROR,
-                                          wm->generator ? TW_WORKER_ERROR_NOT_RUNNING
-                                                        : TW_WORKER_ERROR_NOT_SUPPORTED),
-                   "send failed with %s", error->message);
-        }
-      break;
-
-    case OP_QUIT:
-      if (worker != NULL)
-        {
-          model_quit (wm);
-          tw_worker_quit (worker);
-        }
-      break;
-
-    case OP_RESTART:
-      if (worker == NULL)
-        break;
-      if (head_script (wm) == NULL)
-        push_script (wm, g_steal_pointer (&script));
-      else
-        {
-          g_atomic_int_set (&head_script (wm)->quit_called, 1);
-          if (wm->pending == NULL)
-            wm->pending = g_steal_pointer (&script);
-        }
-      tw_worker_restart (worker);
+        worker_model_new (self, slot, param);
+      model_apply (self, self->slot_models[slot], op, &script, param);
       break;
 
     case OP_UNREF:
@@ -1592,80 +1931,18 @@ tw_model_step (TwModel *self)
       break;
 
     case OP_QUIT_ALL:
-      model_quit_all (self);
-      break;
-
     case OP_ITERATE:
-      for (guint i = 0; i < param % 8; i++)
-        g_main_context_iteration (self->context, FALSE);
-      break;
-
     case OP_WAIT:
-      iterate_for (self, param % 4);
-      break;
-
-    case OP_RUN_ASYNC:
-      if (worker != NULL)
-        {
-          Task *task = g_new0 (Task, 1);
-          gboolean starts = head_script (wm) == NULL;
-
-          if (starts)
-            {
-              task->script = script_ref (script);
-              push_script (wm, g_steal_pointer (&script));
-            }
-          else
-            task->script = script_ref (wm->pending ? wm->pending : head_script (wm));
-          task->model = self;
-          /* Half of the calls can be cancelled by a later operation. */
-          if (param & 1)
-            {
-              task->cancellable = g_cancellable_new ();
-              g_object_set_data (G_OBJECT (task->cancellable), "tw-model-starts",
-                                 GINT_TO_POINTER (starts));
-            }
-          g_ptr_array_add (task->script->tasks, task);
-          wm->n_tasks++;
-          wm->last_task = task;
-          self->n_tasks++;
-          tw_worker_run_async (worker, task->cancellable, run_async_cb, task);
-        }
-      break;
-
-    case OP_SET_POLICY:
-      if (worker != NULL)
-        worker_model_set_policy (wm, param);
-      break;
-
-    case OP_START_ON_FINISH:
-      if (worker != NULL)
-        {
-          script_unref (wm->start_on_finish);
-          wm->start_on_finish = g_steal_pointer (&script);
-        }
-      break;
-
-    case OP_CANCEL_RUN_ASYNC:
-      /* The last run_async call of the slot, if it had a cancellable and
-       * has not completed: it completes with G_IO_ERROR_CANCELLED, or with
-       * its run's outcome if that came first; if it started its run, the
-       * run is quit (unless it was already). */
-      if (worker != NULL && wm->last_task != NULL && wm->last_task->cancellable != NULL &&
-          !wm->last_task->cancelled)
-        {
-          Task *task = wm->last_task;
-
-          task->cancelled = TRUE;
-          if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task->cancellable), "tw-model-starts")))
-            task->script->has_cancelled_starter = TRUE;
-          g_cancellable_cancel (task->cancellable);
-        }
+      model_apply (self, NULL, op, &script, param);
       break;
 
     case N_OPS:
-    default:
       g_assert_not_reached ();
+
+    default:
+      if (worker != NULL)
+        model_apply (self, wm, op, &script, param);
+      break;
     }
 
   /* Let a few events through after every operation. */
@@ -1700,6 +1977,17 @@ tw_model_new (TwModelInput        *input,
   self->label = input->rand != NULL ? g_strdup ("(seeded)") : g_strdup ("(fuzz input)");
   self->owner = g_thread_self ();
   self->trace = g_getenv ("TW_MODEL_TRACE") != NULL;
+  {
+    static gsize handlers_installed;
+
+    if (g_once_init_enter (&handlers_installed))
+      {
+        g_log_set_handler ("Threadworker", G_LOG_LEVEL_CRITICAL | G_LOG_FLAG_FATAL,
+                           model_log_handler, NULL);
+        g_test_log_set_fatal_handler (model_fatal_handler, NULL);
+        g_once_init_leave (&handlers_installed, 1);
+      }
+  }
   self->context = g_main_context_new ();
   g_main_context_push_thread_default (self->context);
 
@@ -1814,6 +2102,8 @@ tw_model_finish (TwModel      *self,
   gboolean quit_everything = input_pick (self->input, 2) == 0;
   gint64 end;
 
+  self->draining = TRUE;
+
   for (guint i = 0; i < self->all->len; i++)
     {
       WorkerModel *wm = g_ptr_array_index (self->all, i);
@@ -1904,6 +2194,7 @@ tw_model_finish (TwModel      *self,
   self->stats.n_executed = g_atomic_int_get (&self->n_executed);
   self->stats.n_sent = g_atomic_int_get (&self->n_sent);
   self->stats.n_blocking_reads = g_atomic_int_get (&self->n_blocking_reads);
+  self->stats.n_owner_calls = g_atomic_int_get (&self->n_owner_calls);
   if (stats != NULL)
     tw_model_stats_add (stats, &self->stats);
 
@@ -1937,6 +2228,8 @@ tw_model_stats_add (TwModelStats       *total,
   total->n_blocking_reads += stats->n_blocking_reads;
   total->n_tasks += stats->n_tasks;
   total->n_unref_on_thread += stats->n_unref_on_thread;
+  total->n_hook_ops += stats->n_hook_ops;
+  total->n_owner_calls += stats->n_owner_calls;
 }
 
 char *
@@ -1949,8 +2242,10 @@ tw_model_stats_format (const TwModelStats *s)
                           G_GUINT64_FORMAT " warnings, %" G_GUINT64_FORMAT " pauses, %"
                           G_GUINT64_FORMAT " sent values, %" G_GUINT64_FORMAT
                           " cancelled blocking reads, %" G_GUINT64_FORMAT " run_async, %"
-                          G_GUINT64_FORMAT " unrefs on another thread",
+                          G_GUINT64_FORMAT " unrefs on another thread, %" G_GUINT64_FORMAT
+                          " calls from handlers, %" G_GUINT64_FORMAT " refused owner calls from the work",
                           s->n_ops, s->n_workers, s->n_runs, s->n_executed, s->n_returned,
                           s->n_errored, s->n_aborted, s->n_yields, s->n_warnings, s->n_pauses,
-                          s->n_sent, s->n_blocking_reads, s->n_tasks, s->n_unref_on_thread);
+                          s->n_sent, s->n_blocking_reads, s->n_tasks, s->n_unref_on_thread,
+                          s->n_hook_ops, s->n_owner_calls);
 }

@@ -50,6 +50,8 @@ typedef struct
   guint64 n_blocking_reads; /* blocking reads cancelled by quit */
   guint64 n_tasks;         /* run_async calls completed */
   guint64 n_unref_on_thread;
+  guint64 n_hook_ops;      /* operations made from inside handlers */
+  guint64 n_owner_calls;   /* owner-thread calls from the work, refused */
 } TwModelStats;
 
 typedef struct _TwModel TwModel;

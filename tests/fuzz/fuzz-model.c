@@ -1,8 +1,10 @@
 /* fuzz-model.c: the libFuzzer harness of the randomized model (see
  * ../tw-model.h). The bytes of an input choose the pool's limits, the
- * operations of the owner and the scripts of the runs of one model, which
- * checks the contract on every event and, at its end, that everything
- * ended and was freed. A failed check aborts; libFuzzer also reports
+ * operations of the owner and the scripts of the runs of one model (with
+ * the calls their handlers make, nested iterations of the owner context,
+ * restart-then-quit and owner-thread calls from the work, which must be
+ * refused), which checks the contract on every event and, at its end, that
+ * everything ended and was freed. A failed check aborts; libFuzzer also reports
  * crashes, sanitizer errors, leaks (LeakSanitizer) and hangs (-timeout).
  *
  * Built with clang -fsanitize=fuzzer (see meson.build); replay-main.c runs

@@ -12,11 +12,15 @@ unowned Thread<void*> main_thread;
 /* Runs @loop until @done holds; a test that outlives the deadline fails. */
 void run_until (MainLoop loop, owned SourceFunc done)
 {
+  bool timed_out = false;
   var deadline = Timeout.add (DEADLINE_MS, () => {
-    error ("timed out after %u ms", DEADLINE_MS);
+    timed_out = true;
+    return Source.REMOVE;
   });
-  while (!done ())
+  while (!done () && !timed_out)
     loop.get_context ().iteration (true);
+  if (timed_out)
+    error ("timed out after %u ms", DEADLINE_MS);
   Source.remove (deadline);
 }
 

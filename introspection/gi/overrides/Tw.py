@@ -40,7 +40,8 @@ __all__ = []
 
 class WorkerCancelled(BaseException):
     """Raised inside a worker's Python code by ``quit()`` when the worker
-    was created with ``intrusive_cancel=True``.
+    was created with ``intrusive_cancel=True``, and by :func:`sleep` and
+    :func:`wait` when the worker is quit while they block.
 
     It derives from :class:`BaseException` (like
     :class:`asyncio.CancelledError`) so that ``except Exception`` blocks in
@@ -221,7 +222,7 @@ def _run_returned(worker, state, result):
 
 
 def _run_failed(worker, state, exc):
-    if isinstance(exc, WorkerCancelled) and state.cancel_requested:
+    if isinstance(exc, WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
     state.error = exc
     worker.return_error(_gerror_for(exc))
@@ -521,6 +522,28 @@ class _SyncRun:
 
 
 # ---------------------------------------------------------------------------
+# Default names
+
+_names_lock = threading.Lock()
+_names_given = {}
+
+
+def _name_after(code):
+    """A worker's default name: the ``__qualname__`` of the code it runs
+    (a function, or a WorkerBase subclass), numbered from the second worker
+    made from the same code on: ``load``, ``load-2``, ``load-3``... Warnings
+    (a worker still running at shutdown) and the pool's list then say which
+    code is meant, where the C default says only ``TwFunctionWorker-0``."""
+    while isinstance(code, functools.partial):
+        code = code.func
+    base = getattr(code, '__qualname__', None) or type(code).__qualname__
+    with _names_lock:
+        count = _names_given.get(base, 0) + 1
+        _names_given[base] = count
+    return base if count == 1 else '%s-%d' % (base, count)
+
+
+# ---------------------------------------------------------------------------
 # The classes
 
 @override
@@ -551,10 +574,12 @@ class Worker(Tw.Worker):
         if 'do_work' not in cls.__dict__ and getattr(cls, 'do_work', None) is not _worker_base_do_work:
             cls.do_work = _worker_base_do_work
 
-    def __init__(self, func=None, *args, SignalsClass=None, **kwargs):
+    def __init__(self, func=None, *args, SignalsClass=None, name=None, **kwargs):
         # superqt's signature; like superqt, func and the rest are ignored.
+        # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
         _state(self)
+        self.set_name(name if name is not None else _name_after(type(self)))
 
     # -- run control (owner thread) --
 
@@ -656,6 +681,7 @@ def _adopt(worker, cls, spec):
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    worker.set_name(_name_after(spec.func))
     return worker
 
 
@@ -788,7 +814,8 @@ def _parse_progress(progress):
 
 def create_worker(func, *args, _start_thread=None, _connect=None,
                   _worker_class=None, _ignore_errors=False, _progress=None,
-                  _yield_policy=None, _intrusive_cancel=False, _sync_to=None, **kwargs):
+                  _yield_policy=None, _intrusive_cancel=False, _sync_to=None,
+                  _name=None, **kwargs):
     """Makes a worker that runs ``func(*args, **kwargs)`` on a thread.
 
     A generator function gives a GeneratorWorker, any other function a
@@ -807,7 +834,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     Tw.YieldPolicy, ``'queue'`` or ``'latest'``); ``_intrusive_cancel=True``
     makes quit() raise WorkerCancelled inside the work's Python code;
     ``_sync_to`` (a Gtk.Widget) delivers the yielded values in that widget's
-    frame clock, one frame at a time (``TwGtk.sync_to_frames()``).
+    frame clock, one frame at a time (``TwGtk.sync_to_frames()``);
+    ``_name`` names the worker (by default, after ``func.__qualname__``).
     """
     if not _worker_class:
         _worker_class = GeneratorWorker if inspect.isgeneratorfunction(func) else FunctionWorker
@@ -822,6 +850,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     state = _state(worker)
     state.progress = progress
     state.intrusive = bool(_intrusive_cancel)
+    if _name is not None:
+        worker.set_name(_name)
     if policy is not None:
         worker.set_yield_policy(policy)
     if _sync_to is not None:
@@ -895,3 +925,361 @@ def await_workers(msecs=None):
 
 
 __all__ += ['create_worker', 'thread_worker', 'await_workers']
+
+
+# ---------------------------------------------------------------------------
+# Cancel at blocking calls: Tw.sleep(), Tw.wait(), Tw.cancellable()
+#
+# quit() cancels the run's GCancellable on the owner thread. A wait that
+# blocks in the worker's Python code wakes up from that, never from a timeout
+# checked over and over:
+# * on a file descriptor (a socket, a pipe, a child's pidfd), poll() watches
+#   the cancellable's own fd beside it;
+# * on an object built on a threading.Condition (Event, Queue, Future, and
+#   the private one of Tw.sleep), the wait parks on a waiter lock of its own,
+#   exactly as Condition.wait() does, and the cancellable's `cancelled`
+#   handler (owner thread) releases that one lock: other threads waiting on
+#   the same object see no spurious wakeup.
+# Outside a worker's run there is no cancellable and the waits are the plain
+# calls. Everything here runs on the thread that calls it, but the
+# `cancelled` handlers, which run on the owner thread.
+
+import _thread
+import concurrent.futures
+import math
+import os
+import queue
+import select
+import subprocess
+import time
+
+# Called on the worker thread just before a wait blocks (tests use it to
+# quit a worker that is really blocked, with no sleep).
+_blocking_hook = None
+
+# How long Tw.wait() gives a child process between SIGTERM and SIGKILL.
+DEFAULT_TERMINATE_GRACE = 2.0
+
+
+def _run_cancellable():
+    """The cancellable of the run whose Python code this thread runs, or
+    None: outside a worker, and in a synchronous run()/work()."""
+    worker = _current_worker()
+    if worker is None:
+        return None
+    sync = _state(worker).sync
+    if sync is not None and sync.thread == threading.get_ident():
+        return None
+    return worker.get_cancellable()
+
+
+def cancellable():
+    """The current run's :class:`Gio.Cancellable`, cancelled by ``quit()``:
+    pass it to Gio calls made in the work so they return
+    ``Gio.IOErrorEnum.CANCELLED`` at once. None outside a worker.
+
+    Call it from the work, on the worker thread."""
+    return _run_cancellable()
+
+
+def _quit_asked(worker):
+    """Worker thread: whether the current run was quit (a WorkerCancelled
+    raised by a wait then ends the run with `aborted`)."""
+    run_cancellable = worker.get_cancellable()
+    return run_cancellable is not None and run_cancellable.is_cancelled()
+
+
+class _Blocking:
+    """One blocking wait in a worker's code. With intrusive cancel, quit()
+    must not raise into this thread while it holds fds or waiter locks:
+    the wait takes the thread out of quit()'s reach and puts it back after
+    (raising WorkerCancelled then if quit() came meanwhile)."""
+
+    def __init__(self):
+        self.cancellable = _run_cancellable()
+        self.state = None
+        if self.cancellable is not None:
+            state = _state(_current_worker())
+            if state.intrusive and state.thread_ident == threading.get_ident():
+                self.state = state
+
+    def __enter__(self):
+        if self.state is not None:
+            _intrusive_leave(self.state)
+        if self.cancellable is not None and self.cancellable.is_cancelled():
+            self._restore()
+            raise WorkerCancelled()
+        return self.cancellable
+
+    def __exit__(self, *exc_info):
+        self._restore()
+        return False
+
+    def _restore(self):
+        state, self.state = self.state, None
+        if state is not None:
+            _intrusive_enter(state)
+
+
+class _Wakeup:
+    """Releases the waiter lock a thread parks on, under a Condition, when
+    the run's cancellable is cancelled. The handler runs on the owner
+    thread, takes the condition's lock and releases the waiter only if no
+    notify() took it first."""
+
+    def __init__(self, cond, run_cancellable):
+        self.cond = cond
+        self.cancellable = run_cancellable
+        self.waiter = None       # under cond's lock
+        self.cancelled = False   # under cond's lock
+        self.handler = GObject.Object.connect(run_cancellable, 'cancelled',
+                                              self._on_cancelled)
+        if run_cancellable.is_cancelled():   # before the handler was connected
+            self._on_cancelled(run_cancellable)
+
+    def _on_cancelled(self, run_cancellable):
+        with self.cond:
+            self.cancelled = True
+            waiter = self.waiter
+            if waiter is None:
+                return
+            try:
+                self.cond._waiters.remove(waiter)
+            except ValueError:
+                return   # notified: it is released already
+            waiter.release()
+
+    def close(self):
+        GObject.Object.disconnect(self.cancellable, self.handler)
+
+
+def _deadline(timeout):
+    if timeout is None:
+        return None
+    return time.monotonic() + max(float(timeout), 0.0)
+
+
+def _wait_condition(cond, ready, take, run_cancellable, timeout):
+    """Waits under @cond until ready() holds and returns take(), both called
+    with the condition's lock held; raises TimeoutError after @timeout
+    seconds and WorkerCancelled at once when @run_cancellable is
+    cancelled."""
+    deadline = _deadline(timeout)
+    wake = None if run_cancellable is None else _Wakeup(cond, run_cancellable)
+    try:
+        with cond:
+            while True:
+                if wake is not None and wake.cancelled:
+                    if ready():
+                        cond.notify()   # a notify() meant for a taker may have woken us
+                    raise WorkerCancelled()
+                if ready():
+                    return take()
+                remaining = -1
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise TimeoutError()
+                # Condition.wait(), with the waiter known to the handler.
+                waiter = _thread.allocate_lock()
+                waiter.acquire()
+                cond._waiters.append(waiter)
+                if wake is not None:
+                    wake.waiter = waiter
+                if _blocking_hook is not None:
+                    _blocking_hook()
+                saved = cond._release_save()
+                got = False
+                try:
+                    got = waiter.acquire(True, remaining)
+                finally:
+                    cond._acquire_restore(saved)
+                    if wake is not None:
+                        wake.waiter = None
+                    if not got:
+                        try:
+                            cond._waiters.remove(waiter)
+                        except ValueError:
+                            pass
+    finally:
+        if wake is not None:
+            wake.close()
+
+
+def _poll_readable(fd, run_cancellable, timeout):
+    """Waits until @fd is readable (True) or @timeout seconds have passed
+    (False); raises WorkerCancelled at once when @run_cancellable is
+    cancelled: poll() watches its fd too."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    cancel_fd = -1
+    if run_cancellable is not None:
+        cancel_fd = run_cancellable.get_fd()
+    try:
+        if cancel_fd >= 0:
+            poller.register(cancel_fd, select.POLLIN)
+        deadline = _deadline(timeout)
+        while True:
+            ms = None
+            if deadline is not None:
+                ms = max(math.ceil((deadline - time.monotonic()) * 1000), 0)
+            if _blocking_hook is not None:
+                _blocking_hook()
+            events = poller.poll(ms)
+            if run_cancellable is not None and run_cancellable.is_cancelled():
+                raise WorkerCancelled()
+            if any(ready == fd for ready, _ in events):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+    finally:
+        if cancel_fd >= 0:
+            run_cancellable.release_fd()
+
+
+def sleep(seconds):
+    """Like :func:`time.sleep`, but in a worker's run it returns at once
+    when the worker is quit, raising :class:`WorkerCancelled` (the run ends
+    with ``aborted``). Outside a worker it is :func:`time.sleep`."""
+    blocking = _Blocking()
+    if blocking.cancellable is None:
+        time.sleep(seconds)
+        return
+    if seconds < 0:
+        raise ValueError('sleep length must be non-negative')
+    with blocking as run_cancellable:
+        try:
+            _wait_condition(threading.Condition(threading.Lock()), lambda: False,
+                            None, run_cancellable, seconds)
+        except TimeoutError:
+            pass
+
+
+def _wait_event(event, run_cancellable, timeout):
+    return _wait_condition(event._cond, event.is_set, lambda: True,
+                           run_cancellable, timeout)
+
+
+def _wait_queue(q, run_cancellable, timeout):
+    def take():
+        item = q._get()
+        q.not_full.notify()
+        return item
+
+    return _wait_condition(q.not_empty, lambda: q._qsize() > 0, take,
+                           run_cancellable, timeout)
+
+
+def _wait_future(future, run_cancellable, timeout):
+    # The future's condition uses an RLock: done() and result() may take it.
+    return _wait_condition(future._condition, future.done, lambda: future.result(0),
+                           run_cancellable, timeout)
+
+
+def _wait_fd(waitable, run_cancellable, timeout):
+    pending = getattr(waitable, 'pending', None)   # ssl.SSLSocket's buffered bytes
+    if pending is not None and pending() > 0:
+        return waitable
+    fd = waitable if isinstance(waitable, int) else waitable.fileno()
+    if fd < 0:
+        raise ValueError('Tw.wait(): %r is closed' % (waitable,))   # poll() would skip it
+    if not _poll_readable(fd, run_cancellable, timeout):
+        raise TimeoutError()
+    return waitable
+
+
+def _stop_child(proc, pidfd, grace):
+    """Terminates @proc, kills it if it still runs after @grace seconds,
+    and reaps it."""
+    try:
+        proc.terminate()
+    except ProcessLookupError:
+        pass
+    if not _poll_readable(pidfd, None, grace):
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def _child_fd(proc):
+    """A file descriptor readable once @proc has exited: its pidfd, or (where
+    the kernel has none) the read end of a pipe whose other end a thread
+    waiting for the child closes."""
+    try:
+        return os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        pass
+    read_fd, write_fd = os.pipe()
+
+    def reap():
+        try:
+            proc.wait()
+        finally:
+            os.close(write_fd)   # EOF: readable
+
+    thread = threading.Thread(target=reap, name='Tw.wait child reaper', daemon=True)
+    thread.start()
+    return read_fd
+
+
+def _wait_process(proc, run_cancellable, timeout, grace):
+    if proc.poll() is not None:
+        return proc.returncode
+    fd = _child_fd(proc)
+    try:
+        try:
+            exited = _poll_readable(fd, run_cancellable, timeout)
+        except WorkerCancelled:
+            _stop_child(proc, fd, grace)
+            raise
+        if not exited:
+            raise TimeoutError()
+        return proc.wait()
+    finally:
+        # After a timeout, a fallback reaper goes on waiting for the child
+        # and closes its own end of the pipe when the child exits.
+        os.close(fd)
+
+
+def wait(waitable, timeout=None, *, grace=None):
+    """Blocks until @waitable is ready and returns what it gives; in a
+    worker's run, raises :class:`WorkerCancelled` at once when the worker is
+    quit (the run ends with ``aborted``). @waitable is one of:
+
+    * a :class:`threading.Event`: returns True once it is set;
+    * a :class:`queue.Queue` (or a subclass): returns the next item, like
+      ``get()``;
+    * a :class:`concurrent.futures.Future`: returns its result (raises its
+      exception);
+    * a :class:`subprocess.Popen`: returns the exit code; when the worker is
+      quit the child is terminated, killed after @grace seconds (default
+      ``Tw.DEFAULT_TERMINATE_GRACE``) if it is still running, and reaped
+      before WorkerCancelled is raised;
+    * a socket, or any object with ``fileno()``, or a file descriptor:
+      returns @waitable once it is readable (or at end of file).
+
+    After @timeout seconds (None: no limit) it raises :class:`TimeoutError`.
+    Outside a worker it waits like the plain call, with no cancellation.
+    """
+    if isinstance(waitable, threading.Event):
+        how = _wait_event
+    elif isinstance(waitable, queue.Queue):
+        how = _wait_queue
+    elif isinstance(waitable, concurrent.futures.Future):
+        how = _wait_future
+    elif isinstance(waitable, subprocess.Popen):
+        grace = DEFAULT_TERMINATE_GRACE if grace is None else float(grace)
+        how = lambda p, c, t: _wait_process(p, c, t, grace)   # noqa: E731
+    elif isinstance(waitable, int) or hasattr(waitable, 'fileno'):
+        how = _wait_fd
+    else:
+        raise TypeError('Tw.wait() takes a threading.Event, a queue.Queue, a '
+                        'concurrent.futures.Future, a subprocess.Popen, a socket or a '
+                        'file descriptor, not %s' % type(waitable).__name__)
+    with _Blocking() as run_cancellable:
+        return how(waitable, run_cancellable, timeout)
+
+
+__all__ += ['sleep', 'wait', 'cancellable', 'DEFAULT_TERMINATE_GRACE']
