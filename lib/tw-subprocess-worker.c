@@ -1242,6 +1242,12 @@ tw_subprocess_worker_class_init (TwSubprocessWorkerClass *klass)
 
   _tw_i18n_init ();
 
+  /* The classes a run makes instances of on its pool thread, initialized
+   * here first: see tw_worker_class_init(). */
+  g_type_class_unref (g_type_class_ref (G_TYPE_SUBPROCESS));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_OUTPUT_STREAM));
+
   object_class->constructed = tw_subprocess_worker_constructed;
   object_class->finalize = tw_subprocess_worker_finalize;
   object_class->get_property = tw_subprocess_worker_get_property;

@@ -2000,7 +2000,7 @@ tw_model_new (TwModelInput        *input,
    * while another thread's g_object_new() of the parent type reads it
    * (g_object_base_class_init() against g_object_init(), a data race inside
    * GLib 2.74 that ThreadSanitizer reports). Classes of static types stay. */
-  g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM);
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM));
 
   self->pool = tw_pool_new ();
   self->max_threads = 1 + input_pick (input, 4);
