@@ -217,6 +217,12 @@ wake_run_locked (TwSubprocessWorker *self)
     g_main_context_wakeup (self->run_context);
 }
 
+/* The write end of the pipe on which the child tells spawn_child() its pid,
+ * set by the spawning thread around g_subprocess_launcher_spawnv(). Thread
+ * local: fork() copies only the calling thread, so the child sees the value
+ * its own spawning thread set, whichever launcher and worker it comes from. */
+static _Thread_local int child_pid_fd = -1;
+
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void
 child_setup (gpointer user_data)
@@ -226,6 +232,16 @@ child_setup (gpointer user_data)
 
   /* Its own process group: quit, pause and resume signal all of it. */
   setpgid (0, 0);
+
+  /* GLib sets close-on-exec on this descriptor rather than closing it
+   * before child_setup runs; exec closes it. */
+  if (child_pid_fd >= 0)
+    {
+      pid_t pid = getpid ();
+      ssize_t written = write (child_pid_fd, &pid, sizeof pid);
+
+      (void) written;   /* a short pipe write of 4 bytes cannot happen */
+    }
 
   /* A fresh program: an ignored SIGPIPE or a blocked signal of the parent
    * would otherwise be inherited across exec. */
@@ -619,8 +635,9 @@ spawn_child (Child   *child,
   TwSubprocessWorker *self = child->self;
   g_autoptr(GError) local_error = NULL;
   GSubprocess *subprocess;
-  const char *identifier;
-  GPid pid = 0;
+  int pid_pipe[2];
+  pid_t pid = 0;
+  gsize got = 0;
 
   if (self->argv == NULL || self->argv[0] == NULL || self->argv[0][0] == '\0')
     {
@@ -630,21 +647,48 @@ spawn_child (Child   *child,
       return NULL;
     }
 
+  /* The child writes its pid on this pipe from child_setup(). Not
+   * g_subprocess_get_identifier(): it reads the pid without a lock while
+   * GLib's worker thread clears it when the child exits, which a short-lived
+   * child does at any time after the spawn (a data race; ThreadSanitizer
+   * reports it). */
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, &local_error))
+    {
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                   _("Cannot start “%s”: %s"), child->program, local_error->message);
+      return NULL;
+    }
+  child_pid_fd = pid_pipe[1];
   subprocess = g_subprocess_launcher_spawnv (self->launcher,
                                              (const char * const *) self->argv,
                                              &local_error);
+  child_pid_fd = -1;
+  close (pid_pipe[1]);
   if (subprocess == NULL)
     {
+      close (pid_pipe[0]);
       /* TRANSLATORS: the first %s is a program, the second an error message */
       g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
                    _("Cannot start “%s”: %s"), child->program, local_error->message);
       return NULL;
     }
 
-  /* NULL if it already exited and was reaped: nothing left to signal. */
-  identifier = g_subprocess_get_identifier (subprocess);
-  if (identifier != NULL)
-    pid = atoi (identifier);
+  /* Written before exec, so this does not block; end of file instead (no
+   * pid, nothing to signal) if the child failed before child_setup(). A
+   * child forked meanwhile by another thread holds the write end only until
+   * its own exec. */
+  while (got < sizeof pid)
+    {
+      ssize_t n = read (pid_pipe[0], (char *) &pid + got, sizeof pid - got);
+
+      if (n > 0)
+        got += n;
+      else if (n == 0 || errno != EINTR)
+        break;
+    }
+  close (pid_pipe[0]);
+  if (got < sizeof pid)
+    pid = 0;
 
   g_mutex_lock (&self->lock);
   if (pid > 0)
@@ -1065,6 +1109,12 @@ tw_subprocess_worker_class_init (TwSubprocessWorkerClass *klass)
   TwWorkerClass *worker_class = TW_WORKER_CLASS (klass);
 
   _tw_i18n_init ();
+
+  /* The classes a run makes instances of on its pool thread, initialized
+   * here first: see tw_worker_class_init(). */
+  g_type_class_unref (g_type_class_ref (G_TYPE_SUBPROCESS));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_OUTPUT_STREAM));
 
   object_class->constructed = tw_subprocess_worker_constructed;
   object_class->finalize = tw_subprocess_worker_finalize;

@@ -1466,6 +1466,22 @@ tw_worker_class_init (TwWorkerClass *klass)
 
   _tw_i18n_init ();
 
+  /* Error quarks cache their value in a static variable without a lock
+   * (G_DEFINE_QUARK): resolved here, before any worker exists, runs on pool
+   * threads only read them, and never race to store them (a data race
+   * ThreadSanitizer reports). G_IO_ERROR is the one GIO sets on those
+   * threads for a cancelled read or wait. */
+  tw_worker_error_quark ();
+  g_io_error_quark ();
+
+  /* Likewise, the first initialization of a class sets a flag on its parent
+   * class without a lock (g_object_base_class_init() in GLib 2.74), which
+   * races with a g_object_new() of the parent type on another thread (a
+   * work making a plain GObject, say). The GObject classes the engine
+   * makes instances of are initialized here, before any run exists. */
+  g_type_class_unref (g_type_class_ref (G_TYPE_TASK));
+  g_type_class_unref (g_type_class_ref (G_TYPE_CANCELLABLE));
+
   object_class->constructed = tw_worker_constructed;
   object_class->finalize = tw_worker_finalize;
   object_class->get_property = tw_worker_get_property;
