@@ -8,6 +8,7 @@
 
 #include "tw-worker.h"
 #include "tw-pool.h"
+#include "tw-debug-private.h"
 #include "tw-dispatch-private.h"
 
 G_BEGIN_DECLS
@@ -56,11 +57,12 @@ typedef enum
   TW_EVENT_DONE,      /* terminal signal + finished */
 } TwEventKind;
 
-typedef struct _TwRun TwRun;
+typedef struct _TwRun   TwRun;
+typedef struct _TwEvent TwEvent;
 
 struct _TwEvent
 {
-  GList        link;      /* link.data == this event */
+  TwDispatchItem item;    /* first; item.dispatch is _tw_event_dispatch() */
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
@@ -131,7 +133,7 @@ void     _tw_run_execute           (TwRun        *run);
  * thread must not touch @run afterwards. */
 void     _tw_run_push_done         (TwRun        *run);
 /* Owner thread: dispatches one event (called by the dispatcher). Frees it. */
-void     _tw_event_dispatch        (TwEvent      *event);
+void     _tw_event_dispatch        (TwDispatchItem *item);
 /* Any thread: frees an event that will never be dispatched. */
 void     _tw_event_free            (TwEvent      *event);
 
@@ -178,27 +180,6 @@ void     _tw_context_post          (GMainContext *context,
                                     GDestroyNotify notify);
 
 void     _tw_i18n_init             (void);
-
-/* Debug output, under the log domain "Threadworker": shown when
- * G_MESSAGES_DEBUG names it (or is "all"), or after
- * g_log_set_debug_enabled (TRUE). TW_DEBUG() costs a load and a branch when
- * it is off, so it may sit on per-run paths; G_MESSAGES_DEBUG is read once,
- * at the first TW_DEBUG(). Any thread. */
-extern int _tw_debug_env;   /* -1: not read yet; 0: off; 1: on */
-int        _tw_debug_env_read (void);
-
-static inline gboolean
-_tw_debug_enabled (void)
-{
-  int env = g_atomic_int_get (&_tw_debug_env);
-
-  if (G_UNLIKELY (env < 0))
-    env = _tw_debug_env_read ();
-  return env || g_log_get_debug_enabled ();
-}
-
-#define TW_DEBUG(...) \
-  G_STMT_START { if (G_UNLIKELY (_tw_debug_enabled ())) g_debug (__VA_ARGS__); } G_STMT_END
 
 /* The UI side of a worker (tw-worker-ui.c): its action group and the objects
  * it quits with, made on first use. The worker keeps a pointer to it and

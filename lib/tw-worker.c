@@ -470,6 +470,7 @@ tw_event_new (TwRun       *run,
 {
   TwEvent *event = g_new0 (TwEvent, 1);
 
+  event->item.dispatch = _tw_event_dispatch;
   event->run = run;
   event->kind = kind;
   return event;
@@ -494,7 +495,7 @@ static void
 tw_run_push (TwRun       *run,
              TwEventKind  kind)
 {
-  _tw_dispatcher_push (run->dispatcher, tw_event_new (run, kind));
+  _tw_dispatcher_push (run->dispatcher, &tw_event_new (run, kind)->item);
 }
 
 TwRun *
@@ -639,7 +640,7 @@ tw_run_push_counted (TwRun   *run,
   if (tw_run_has_room (run, event->n_bytes) && !g_atomic_int_get (&run->abort))
     {
       tw_run_count_in (run, event);
-      _tw_dispatcher_push (run->dispatcher, event);
+      _tw_dispatcher_push (run->dispatcher, &event->item);
       return TRUE;
     }
 
@@ -664,7 +665,7 @@ tw_run_push_counted (TwRun   *run,
   if (!run->abort)
     {
       tw_run_count_in (run, event);
-      _tw_dispatcher_push (run->dispatcher, event);
+      _tw_dispatcher_push (run->dispatcher, &event->item);
       event = NULL;
     }
 
@@ -1145,8 +1146,9 @@ tw_event_is_held (TwWorkerPrivate *priv,
 }
 
 void
-_tw_event_dispatch (TwEvent *event)
+_tw_event_dispatch (TwDispatchItem *item)
 {
+  TwEvent *event = (TwEvent *) item;
   TwWorker *self = event->run->worker;
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
@@ -1157,7 +1159,7 @@ _tw_event_dispatch (TwEvent *event)
     }
 
   /* The held event keeps its run, and the run keeps the worker. */
-  g_queue_push_tail_link (&priv->held, &event->link);
+  g_queue_push_tail_link (&priv->held, &event->item.link);
   if (priv->held.length == 1)
     priv->gate_ready (self, priv->gate_data);
 }
@@ -3322,7 +3324,7 @@ tw_worker_warn (TwWorker   *self,
 
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
-  _tw_dispatcher_push (run->dispatcher, event);
+  _tw_dispatcher_push (run->dispatcher, &event->item);
 }
 
 /**
