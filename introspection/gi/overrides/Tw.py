@@ -66,6 +66,9 @@ class _WorkerState:
     def __init__(self):
         self.lock = threading.Lock()     # intrusive cancel
         self.slots = {}                  # signal -> [(slot, handler id)], owner thread
+        self.yield_slots = []            # [(slot, n_args)] of `yielded`, called by _on_yielded
+        self.yield_handler = 0           # the handler id of _on_yielded
+        self.pointer = None              # the GObject's address, for _gobject calls
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
@@ -105,6 +108,11 @@ def _state(worker):
         if state is None:
             state = worker.__dict__['_tw_state'] = _WorkerState()
             # Connected first, so they run before the application's handlers.
+            state.pointer = hash(worker)
+            state.yield_handler = GObject.Object.connect(worker, 'yielded', _on_yielded)
+            global _YIELDED
+            if not _YIELDED:
+                _YIELDED = GObject.signal_lookup('yielded', Tw.Worker)
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
@@ -179,6 +187,7 @@ def _on_abort_requested(worker, pspec):
     if not worker.get_abort_requested():
         return
     state = _state(worker)
+    _interrupt(state)
     if not state.intrusive:
         return
     with state.lock:
@@ -238,11 +247,14 @@ class _Spec:
         self.gen = None           # generator of the current run
         self.inbox = collections.deque()
         self.count = 0
+        self.flow = None          # _Flow of the current generator run
+        self.control = 0          # bumped by the owner: quit, pause, send
 
     def reset(self):
         gen, self.gen = self.gen, None
         self.inbox.clear()
         self.count = 0
+        self.flow = None
         if gen is not None:
             gen.close()
 
@@ -303,25 +315,128 @@ def _generator_step_kept(worker, sent, spec):
     state = _state(worker)
     if sent is not None:
         spec.inbox.append(_from_gvalue(sent))
+    batch = []
     try:
         if spec.gen is None:
             _run_begins(worker, state)
+            spec.flow = _Flow(worker)
             spec.gen = spec.func(*spec.args, **spec.kwargs)
-            value = _call_in_worker(worker, state, next, spec.gen)
-        else:
-            incoming = spec.inbox.popleft() if spec.inbox else None
-            value = _call_in_worker(worker, state, spec.gen.send, incoming)
+        _call_in_worker(worker, state, _drive, spec, spec.flow, batch)
     except StopIteration as stop:
+        if batch and not _hand_over(worker, state, spec, batch):
+            return False
         _run_returned(worker, state, stop.value)
         return False
     except BaseException as exc:
+        if batch and not _hand_over(worker, state, spec, batch):
+            return False
         _run_failed(worker, state, exc)
         return False
+    return _hand_over(worker, state, spec, batch)
 
-    spec.count += 1
+
+# ---------------------------------------------------------------------------
+# Batches: a generator's values cross to the owner thread in lists
+#
+# A generator step runs the generator for as many values as it can hand over
+# at once (_drive), and gives them to the C library as one yielded value
+# holding a _Batch (_hand_over); on the owner thread the override's first
+# `yielded` handler (_on_yielded) calls the Python slots once per value. A
+# batch is handed over as soon as the owner has delivered the previous one:
+# a value waits only while a delivery is in flight, never for a batch to
+# fill. When a full batch is ready and one is still in flight, the
+# generator waits (backpressure in values: at most about
+# max-pending-yields values wait, in flight or in hand). Between two values
+# the loop looks at spec.control, which the owner bumps on quit, pause and
+# send: the batch is then handed over at once, and the C library's
+# checkpoint pauses or ends the run before the generator is advanced again.
+# LATEST workers hand over every value on its own: the C library coalesces.
+
+class _Batch:
+    """Values of one generator run, handed to the owner thread at once."""
+
+    __slots__ = ('values', 'flow')
+
+    def __init__(self, values, flow):
+        self.values = values
+        self.flow = flow
+
+    def __repr__(self):
+        return '<Tw batch of %d values>' % len(self.values)
+
+
+class _Flow:
+    """The batches of one generator run: handed over (by the worker thread)
+    and delivered (by the owner thread); each count has one writer."""
+
+    __slots__ = ('cap', 'batching', 'fresh', 'handed', 'delivered', 'cond', 'waiting')
+
+    def __init__(self, worker):
+        # Read on the worker thread at the start of the run: the C run copies
+        # them at the same moment.
+        self.batching = worker.get_yield_policy() == Tw.YieldPolicy.QUEUE
+        self.cap = max(1, (worker.get_max_pending_yields() + 1) // 2)
+        self.fresh = True         # the generator has not been started
+        self.handed = 0
+        self.delivered = 0
+        self.cond = threading.Condition(threading.Lock())
+        self.waiting = False
+
+    def delivered_one(self):
+        """Owner thread, once a batch's values have all been delivered."""
+        with self.cond:
+            self.delivered += 1
+            if self.waiting:
+                self.cond.notify()
+
+    def wake(self):
+        """Owner thread: quit, pause or send while the generator waits."""
+        with self.cond:
+            if self.waiting:
+                self.cond.notify()
+
+
+def _drive(spec, flow, batch):
+    """Worker thread, inside the run's Python code: advances the generator
+    and appends its values to @batch until they are to be handed over.
+    StopIteration or the work's exception ends it; @batch then holds the
+    values yielded before it."""
+    gen = spec.gen
+    inbox = spec.inbox
+    control = spec.control
+    cap = flow.cap
+    while True:
+        if flow.fresh:
+            flow.fresh = False
+            value = next(gen)
+        else:
+            value = gen.send(inbox.popleft() if inbox else None)
+        spec.count += 1
+        batch.append(value)
+        if not flow.batching or flow.handed == flow.delivered or spec.control != control:
+            return      # the owner is idle, or asked for something: now
+        if len(batch) >= cap:
+            with flow.cond:
+                while flow.handed != flow.delivered and spec.control == control:
+                    flow.waiting = True
+                    flow.cond.wait()
+                flow.waiting = False
+            return
+
+
+def _hand_over(worker, state, spec, batch):
+    """Worker thread: gives @batch to the C library as one value (which may
+    block: backpressure, pause). Returns whether the run goes on."""
+    flow = spec.flow
     if state.progress is not None and state.progress[0]:
         worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    return worker.yield_value(_to_gvalue(value))
+    if not flow.batching:
+        going_on = True
+        for value in batch:
+            going_on = worker.yield_value(_to_gvalue(value))
+        return going_on
+    flow.handed += 1
+    return worker.yield_value(GObject.Value(GObject.TYPE_PYOBJECT, _Batch(batch, flow)))
 
 
 def _worker_base_do_work(self, cancellable):
@@ -399,6 +514,74 @@ def _handler(worker, *args):
     slot(*args[:n_args])
 
 
+# g_signal_* calls that keep the GIL: PyGObject's calls drop it, and on the
+# owner thread every drop can hand it to a generator for a switch interval.
+_gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+_handler_block = _gobject.g_signal_handler_block
+_handler_block.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_block.restype = None
+_handler_unblock = _gobject.g_signal_handler_unblock
+_handler_unblock.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_unblock.restype = None
+_has_handler_pending = _gobject.g_signal_has_handler_pending
+_has_handler_pending.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32, ctypes.c_int)
+_has_handler_pending.restype = ctypes.c_int
+_stop_emission = _gobject.g_signal_stop_emission
+_stop_emission.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32)
+_stop_emission.restype = None
+_YIELDED = 0   # the signal id, known once the class exists (_state())
+
+
+def _call_slots(slots, value):
+    for slot, n_args in slots:
+        try:
+            if n_args:
+                slot(value)
+            else:
+                slot()
+        except Exception:
+            # What PyGObject does with an exception of a signal handler.
+            sys.excepthook(*sys.exc_info())
+
+
+def _on_yielded(worker, value):
+    """The first `yielded` handler of every worker: calls the slots
+    connected with ``worker.yielded.connect()``, once per value of a batch.
+    Other handlers (connected with GObject's connect(), or in C) get one
+    emission per value too, with the value itself."""
+    obj = _from_gvalue(value)
+    state = _state(worker)
+    if type(obj) is not _Batch:
+        _call_slots(state.yield_slots, obj)
+        return
+    try:
+        _handler_block(state.pointer, state.yield_handler)
+        foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
+        _handler_unblock(state.pointer, state.yield_handler)
+        if not foreign:
+            slots = state.yield_slots
+            for v in obj.values:
+                _call_slots(slots, v)
+            return
+        # Others see each value as its own emission, never the batch.
+        _stop_emission(state.pointer, _YIELDED, 0)
+        for v in obj.values:
+            GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
+    finally:
+        obj.flow.delivered_one()
+
+
+def _interrupt(state):
+    """Owner thread: a running generator hands over its batch at once."""
+    spec = state.spec
+    if spec is None:
+        return
+    spec.control += 1
+    flow = spec.flow
+    if flow is not None:
+        flow.wake()
+
+
 def _exception_for(worker, error):
     exc = _state(worker).error
     return exc if exc is not None else error
@@ -437,6 +620,10 @@ class _BoundSignal:
         state = _state(self._worker)
         handler_id = GObject.Object.connect(self._worker, self._name, _handler,
                                             (self._name, slot, n_args))
+        if self._name == 'yielded':
+            # _on_yielded calls it; the handler only gives it an id.
+            GObject.signal_handler_block(self._worker, handler_id)
+            state.yield_slots.append((slot, n_args))
         state.slots.setdefault(self._name, []).append((slot, handler_id))
         return handler_id
 
@@ -452,6 +639,10 @@ class _BoundSignal:
             else:
                 keep.append((connected, handler_id))
         slots[:] = keep
+        if self._name == 'yielded':
+            state = _state(self._worker)
+            kept = [s for s, _ in keep]
+            state.yield_slots[:] = [(s, n) for s, n in state.yield_slots if s in kept]
         if slot is not None and not found:
             raise TypeError('%r is not connected to %s' % (slot, self._name))
 
@@ -518,6 +709,28 @@ class _SyncRun:
         self.thread = threading.get_ident()
         self.abort = False
         self.inbox = collections.deque()
+        self.paused = False
+        self.pause_requested = False
+        self.resume_requested = False
+
+    def wait_while_paused(self, worker):
+        """Between two values of a synchronous generator run: emits
+        ``paused`` once a pause was asked for, then runs the calling
+        thread's main context (so that a timer or a button can resume or
+        quit) until resume() or quit(); emits ``resumed``. Like superqt's,
+        which sleeps in a loop instead."""
+        if not self.pause_requested or self.abort:
+            return
+        self.pause_requested = False
+        self.paused = True
+        worker.paused.emit()
+        context = GLib.MainContext.ref_thread_default()
+        while not self.resume_requested and not self.abort:
+            context.iteration(True)
+        self.paused = False
+        self.resume_requested = False
+        if not self.abort:
+            worker.resumed.emit()
 
 
 # ---------------------------------------------------------------------------
@@ -579,11 +792,54 @@ class Worker(Tw.Worker):
     def send(self, value):
         """Sends any Python object into a running generator: the value of
         its ``yield`` expression. A GObject.Value is sent as is."""
-        sync = _state(self).sync
+        state = _state(self)
+        sync = state.sync
         if sync is not None:
             sync.inbox.append(value)
             return True
-        return Tw.Worker.send(self, _to_gvalue(value))
+        sent = Tw.Worker.send(self, _to_gvalue(value))
+        _interrupt(state)
+        return sent
+
+    def pause(self):
+        """Asks the work to pause at its next yield or checkpoint; ``paused``
+        is emitted once it has."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = True
+            state.sync.resume_requested = False
+            return
+        Tw.Worker.pause(self)
+        _interrupt(state)
+
+    def resume(self):
+        """Lets paused work go on; ``resumed`` is emitted once it does."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = False
+            state.sync.resume_requested = state.sync.paused
+            return
+        Tw.Worker.resume(self)
+
+    def toggle_pause(self):
+        """Pauses running work, resumes paused work."""
+        state = _state(self)
+        sync = state.sync
+        if sync is not None:
+            if sync.paused and not sync.resume_requested or sync.pause_requested:
+                self.resume()
+            else:
+                self.pause()
+            return
+        Tw.Worker.toggle_pause(self)
+        _interrupt(state)
+
+    def get_value(self):
+        """The last value yielded or returned (tw_worker_get_value())."""
+        value = Tw.Worker.get_value(self)
+        if type(value) is _Batch:
+            return value.values[-1] if value.values else None
+        return value
 
     @property
     def is_running(self):
@@ -593,6 +849,9 @@ class Worker(Tw.Worker):
     @property
     def is_paused(self):
         """Whether the work has really paused."""
+        sync = _state(self).sync
+        if sync is not None:
+            return sync.paused
         return self.get_is_paused()
 
     @property
@@ -735,6 +994,7 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
                 except StopIteration as stop:
                     return stop.value
                 self.yielded.emit(value)
+                sync.wait_while_paused(self)
         finally:
             gen.close()
             if owns:
