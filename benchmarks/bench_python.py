@@ -11,9 +11,12 @@ Workloads, the same code for every peer where the API allows:
             (threadworker and superqt)
   flood     a generator yields as fast as it can for 2 s while a 16 ms timer
             (redraw priority in GLib) runs: the timer's longest gap and the
-            values handled in the 2 s (threadworker and superqt)
+            values handled in the 2 s, then 2 s of the timer alone (the
+            machine's jitter) (threadworker and superqt)
   slow      a generator yields its clock every 10 ms: latency from the yield
-            to the handler (the floor: one GLib.idle_add per value)
+            to the handler; threadworker's process takes turns with one
+            GLib.idle_add per value, the ratio's peer (the floor's process
+            measures that alone)
   cpu       threadworker only: a CPU-bound pure-Python loop in a function
             worker, plain, with intrusive_cancel=True, and with solara's
             sys.settrace tracer checking a cancel flag (each in turn)
@@ -151,10 +154,35 @@ def flood_workload(thread_worker, loop, seconds):
     ticks = [t for t in ticks if t <= state["end"]]
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     return dict(flood_max_gap_ms=max(gaps) * 1000 if gaps else float("nan"),
-                flood_values=state["values"], flood_ticks=len(ticks))
+                flood_values=state["values"], flood_ticks=len(ticks),
+                flood_quiet_max_gap_ms=quiet_gap_ms(loop, seconds))
 
 
-def slow_workload(thread_worker, loop, n, interval_s=0.010):
+def quiet_gap_ms(loop, seconds):
+    """The same timer's longest gap with no flood: the machine's jitter."""
+    ticks = []
+
+    def kick(done):
+        def tick():
+            ticks.append(time.perf_counter())
+            return True
+
+        def stop():
+            state.append(time.perf_counter())
+            done()
+            return False
+
+        loop.timer(16, lambda: tick() and not state)
+        loop.later(int(seconds * 1000), stop)
+
+    state = []
+    loop.run(kick)
+    ticks = [t for t in ticks if t <= state[0]]
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    return max(gaps) * 1000 if gaps else float("nan")
+
+
+def slow_workload(thread_worker, loop, n, interval_s=0.010, raw=False):
     @thread_worker
     def slow(n):
         for _ in range(n):
@@ -172,13 +200,51 @@ def slow_workload(thread_worker, loop, n, interval_s=0.010):
 
     loop.run(kick)
     assert len(latencies) == n, "values lost"
-    return slow_result(latencies)
+    return latencies if raw else slow_result(latencies)
 
 
-def slow_result(latencies):
+def slow_result(latencies, prefix="slow"):
     us = [x * 1e6 for x in latencies]
-    return dict(slow_p50_us=statistics.median(us), slow_p99_us=percentile(us, 99),
-                slow_n=len(us))
+    return {f"{prefix}_p50_us": statistics.median(us), f"{prefix}_p99_us": percentile(us, 99),
+            f"{prefix}_n": len(us)}
+
+
+def idle_add_latencies(GLib, loop, n, interval_s=0.010):
+    """The slow producer written by hand: a thread, one GLib.idle_add per
+    value."""
+    latencies = []
+
+    def kick(done):
+        def handle(t):
+            latencies.append(time.perf_counter() - t)
+            if len(latencies) == n:
+                done()
+            return GLib.SOURCE_REMOVE
+
+        def produce():
+            for _ in range(n):
+                time.sleep(interval_s)
+                GLib.idle_add(handle, time.perf_counter())
+
+        thread = threading.Thread(target=produce, daemon=True)
+        thread.start()
+
+    loop.run(kick)
+    return latencies
+
+
+def slow_side_by_side(thread_worker, GLib, loop, n, turns=8):
+    """The slow producer through threadworker and through one GLib.idle_add
+    per value, taking turns in one process so that the machine's load hits
+    both alike."""
+    ours, theirs = [], []
+    chunk = max(1, n // turns)
+    for _ in range(turns):
+        ours += slow_workload(thread_worker, loop, chunk, raw=True)
+        theirs += idle_add_latencies(GLib, loop, chunk)
+    out = slow_result(ours)
+    out.update(slow_result(theirs, "slow_idle"))
+    return out
 
 
 # -- threadworker ----------------------------------------------------------------
@@ -272,7 +338,7 @@ def measure_threadworker(sizes):
     out = dict(yields_per_s=yields_workload(Tw.thread_worker, loop, sizes["yields"]),
                jobs_per_s=jobs_workload(Tw.thread_worker, loop, sizes["jobs"]))
     out.update(flood_workload(Tw.thread_worker, loop, sizes["flood_s"]))
-    out.update(slow_workload(Tw.thread_worker, loop, sizes["slow"]))
+    out.update(slow_side_by_side(Tw.thread_worker, GLib, loop, sizes["slow"]))
     out.update(cpu_workload(Tw, loop, sizes["cpu"], sizes["cpu_rounds"]))
     # Not timed: let every run end (finished comes after returned) before
     # the process exits.
@@ -381,26 +447,7 @@ def measure_floor(sizes):
     out = dict(yields_per_s=n / seconds)
 
     # Slow producer: one GLib.idle_add per value.
-    latencies = []
-
-    def kick_slow(done):
-        def handle(t):
-            latencies.append(time.perf_counter() - t)
-            if len(latencies) == sizes["slow"]:
-                done()
-            return GLib.SOURCE_REMOVE
-
-        def produce():
-            for _ in range(sizes["slow"]):
-                time.sleep(0.010)
-                GLib.idle_add(handle, time.perf_counter())
-
-        thread = threading.Thread(target=produce, daemon=True)
-        KEEP.append(thread)
-        thread.start()
-
-    loop.run(kick_slow)
-    out.update(slow_result(latencies))
+    out.update(slow_result(idle_add_latencies(GLib, loop, sizes["slow"])))
     for thread in KEEP:
         thread.join()
     return out

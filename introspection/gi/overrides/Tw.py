@@ -315,24 +315,34 @@ def _generator_step_kept(worker, sent, spec):
     state = _state(worker)
     if sent is not None:
         spec.inbox.append(_from_gvalue(sent))
-    batch = []
-    try:
-        if spec.gen is None:
-            _run_begins(worker, state)
-            spec.flow = _Flow(worker)
-            spec.gen = spec.func(*spec.args, **spec.kwargs)
-        _call_in_worker(worker, state, _drive, spec, spec.flow, batch)
-    except StopIteration as stop:
-        if batch and not _hand_over(worker, state, spec, batch):
+    if spec.gen is None:
+        _run_begins(worker, state)
+        spec.flow = _Flow(worker)
+        spec.gen = spec.func(*spec.args, **spec.kwargs)
+    flow = spec.flow
+    # One step hands over batch after batch: going back to the C step loop
+    # gives the GIL up and takes it again, which makes the owner thread,
+    # woken for the batch, wait. It goes back when the owner was busy
+    # anyway, where C's sent values are taken.
+    while True:
+        batch = []
+        try:
+            _call_in_worker(worker, state, _drive, spec, flow, batch)
+        except StopIteration as stop:
+            if batch and not _hand_over(worker, state, spec, batch):
+                return False
+            _run_returned(worker, state, stop.value)
             return False
-        _run_returned(worker, state, stop.value)
-        return False
-    except BaseException as exc:
-        if batch and not _hand_over(worker, state, spec, batch):
+        except BaseException as exc:
+            if batch and not _hand_over(worker, state, spec, batch):
+                return False
+            _run_failed(worker, state, exc)
             return False
-        _run_failed(worker, state, exc)
-        return False
-    return _hand_over(worker, state, spec, batch)
+        if not _hand_over(worker, state, spec, batch):
+            return False
+        if flow.waited:
+            flow.waited = False
+            return True
 
 
 # ---------------------------------------------------------------------------
@@ -369,7 +379,8 @@ class _Flow:
     """The batches of one generator run: handed over (by the worker thread)
     and delivered (by the owner thread); each count has one writer."""
 
-    __slots__ = ('cap', 'batching', 'fresh', 'handed', 'delivered', 'cond', 'waiting')
+    __slots__ = ('cap', 'batching', 'fresh', 'handed', 'delivered', 'cond', 'waiting',
+                 'waited')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
@@ -381,6 +392,7 @@ class _Flow:
         self.delivered = 0
         self.cond = threading.Condition(threading.Lock())
         self.waiting = False
+        self.waited = False       # the last batch waited for a delivery
 
     def delivered_one(self):
         """Owner thread, once a batch's values have all been delivered."""
@@ -421,6 +433,7 @@ def _drive(spec, flow, batch):
                     flow.waiting = True
                     flow.cond.wait()
                 flow.waiting = False
+            flow.waited = True
             return
 
 
@@ -797,9 +810,13 @@ class Worker(Tw.Worker):
         if sync is not None:
             sync.inbox.append(value)
             return True
-        sent = Tw.Worker.send(self, _to_gvalue(value))
-        _interrupt(state)
-        return sent
+        spec = state.spec
+        if spec is not None and spec.flow is not None and self.get_is_running() \
+                and not isinstance(value, GObject.Value):
+            # A generator driven by the override takes it at its next yield.
+            spec.inbox.append(value)
+            return True
+        return Tw.Worker.send(self, _to_gvalue(value))
 
     def pause(self):
         """Asks the work to pause at its next yield or checkpoint; ``paused``
