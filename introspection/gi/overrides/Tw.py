@@ -69,6 +69,7 @@ class _WorkerState:
         self.yield_slots = []            # [(slot, n_args)] of `yielded`, called by _on_yielded
         self.yield_handler = 0           # the handler id of _on_yielded
         self.pointer = None              # the GObject's address, for _gobject calls
+        self.last_yielded = None         # the last value of the last batch delivered
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
@@ -108,15 +109,24 @@ def _state(worker):
         if state is None:
             state = worker.__dict__['_tw_state'] = _WorkerState()
             # Connected first, so they run before the application's handlers.
-            state.pointer = hash(worker)
-            state.yield_handler = GObject.Object.connect(worker, 'yielded', _on_yielded)
-            global _YIELDED
-            if not _YIELDED:
-                _YIELDED = GObject.signal_lookup('yielded', Tw.Worker)
+            if isinstance(worker, Tw.GeneratorWorker):
+                _dispatch_yields(worker, state)   # batches: before any other
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
     return state
+
+
+def _dispatch_yields(worker, state):
+    """Connects _on_yielded, which calls the slots of `yielded`: for a
+    generator worker at once, for others with the first slot."""
+    global _YIELDED
+    if state.yield_handler:
+        return
+    state.pointer = hash(worker)
+    state.yield_handler = GObject.Object.connect(worker, 'yielded', _on_yielded)
+    if not _YIELDED:
+        _YIELDED = GObject.signal_lookup('yielded', Tw.Worker)
 
 
 def _on_finished_reset(worker):
@@ -362,17 +372,16 @@ def _generator_step_kept(worker, sent, spec):
 # checkpoint pauses or ends the run before the generator is advanced again.
 # LATEST workers hand over every value on its own: the C library coalesces.
 
-class _Batch:
-    """Values of one generator run, handed to the owner thread at once."""
+class _BatchMarker(GObject.Object):
+    """Its GType, in a G_TYPE_GTYPE value, is what the C library carries
+    for a batch: copying it needs no GIL (a Python object in a GValue takes
+    the GIL on both threads for each copy and free)."""
 
-    __slots__ = ('values', 'flow')
+    __gtype_name__ = 'TwPythonBatch'
 
-    def __init__(self, values, flow):
-        self.values = values
-        self.flow = flow
 
-    def __repr__(self):
-        return '<Tw batch of %d values>' % len(self.values)
+_BATCH = GObject.Value(GObject.TYPE_GTYPE, _BatchMarker.__gtype__)
+_BATCH_GTYPE = _BatchMarker.__gtype__
 
 
 class _Flow:
@@ -380,7 +389,7 @@ class _Flow:
     and delivered (by the owner thread); each count has one writer."""
 
     __slots__ = ('cap', 'batching', 'fresh', 'handed', 'delivered', 'cond', 'waiting',
-                 'waited')
+                 'waited', 'batches')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
@@ -393,6 +402,7 @@ class _Flow:
         self.cond = threading.Condition(threading.Lock())
         self.waiting = False
         self.waited = False       # the last batch waited for a delivery
+        self.batches = collections.deque()   # handed over, not yet delivered
 
     def delivered_one(self):
         """Owner thread, once a batch's values have all been delivered."""
@@ -448,8 +458,9 @@ def _hand_over(worker, state, spec, batch):
         for value in batch:
             going_on = worker.yield_value(_to_gvalue(value))
         return going_on
+    flow.batches.append(batch)
     flow.handed += 1
-    return worker.yield_value(GObject.Value(GObject.TYPE_PYOBJECT, _Batch(batch, flow)))
+    return worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
@@ -504,7 +515,27 @@ def _warning_args(state, text):
 # ---------------------------------------------------------------------------
 # Signals as attributes
 
+_accepts_cache = {}
+
+
 def _accepts(slot, n_args):
+    """Whether slot(*[None] * n_args) binds. Plain functions and methods
+    are answered from their code object (inspect.signature costs tens of
+    microseconds, and every worker connects its slots)."""
+    func = getattr(slot, '__func__', slot)
+    code = getattr(func, '__code__', None)
+    if code is not None and type(func).__name__ == 'function' and not func.__kwdefaults__:
+        key = (code, func.__defaults__, hasattr(slot, '__self__'), n_args)
+        answer = _accepts_cache.get(key)
+        if answer is None:
+            answer = _accepts_cache[key] = _accepts_by_signature(slot, n_args)
+            if len(_accepts_cache) > 4096:
+                _accepts_cache.clear()
+        return answer
+    return _accepts_by_signature(slot, n_args)
+
+
+def _accepts_by_signature(slot, n_args):
     try:
         signature = inspect.signature(slot)
     except (TypeError, ValueError):
@@ -562,26 +593,30 @@ def _on_yielded(worker, value):
     connected with ``worker.yielded.connect()``, once per value of a batch.
     Other handlers (connected with GObject's connect(), or in C) get one
     emission per value too, with the value itself."""
-    obj = _from_gvalue(value)
     state = _state(worker)
-    if type(obj) is not _Batch:
-        _call_slots(state.yield_slots, obj)
+    if value != _BATCH_GTYPE:
+        _call_slots(state.yield_slots, _from_gvalue(value))
         return
+    # The run's batches arrive in order, each once; `finished` (which ends
+    # the flow) comes after the last.
+    flow = state.spec.flow
+    values = flow.batches.popleft()
+    state.last_yielded = values[-1]
     try:
         _handler_block(state.pointer, state.yield_handler)
         foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
         _handler_unblock(state.pointer, state.yield_handler)
         if not foreign:
             slots = state.yield_slots
-            for v in obj.values:
+            for v in values:
                 _call_slots(slots, v)
             return
         # Others see each value as its own emission, never the batch.
         _stop_emission(state.pointer, _YIELDED, 0)
-        for v in obj.values:
+        for v in values:
             GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
     finally:
-        obj.flow.delivered_one()
+        flow.delivered_one()
 
 
 def _interrupt(state):
@@ -635,6 +670,7 @@ class _BoundSignal:
                                             (self._name, slot, n_args))
         if self._name == 'yielded':
             # _on_yielded calls it; the handler only gives it an id.
+            _dispatch_yields(self._worker, state)
             GObject.signal_handler_block(self._worker, handler_id)
             state.yield_slots.append((slot, n_args))
         state.slots.setdefault(self._name, []).append((slot, handler_id))
@@ -854,8 +890,8 @@ class Worker(Tw.Worker):
     def get_value(self):
         """The last value yielded or returned (tw_worker_get_value())."""
         value = Tw.Worker.get_value(self)
-        if type(value) is _Batch:
-            return value.values[-1] if value.values else None
+        if value == _BATCH_GTYPE:
+            return _state(self).last_yielded
         return value
 
     @property
