@@ -575,6 +575,41 @@ _stop_emission.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32)
 _stop_emission.restype = None
 _YIELDED = 0   # the signal id, known once the class exists (_state())
 
+# tw_worker_start() and tw_worker_get_is_running() with the GIL kept: an
+# application starting many workers otherwise hands the GIL to the work of
+# the ones it started at every call, and waits for it back.
+def _loaded_library(name):
+    """The path of the copy of @name that GI loaded (never a second one)."""
+    try:
+        with open('/proc/self/maps', encoding='utf-8', errors='replace') as maps:
+            for line in maps:
+                path = line.rstrip('\n').split(None, 5)[-1]
+                if path.startswith('/') and path.rsplit('/', 1)[-1].startswith(name):
+                    return path
+    except OSError:
+        pass
+    return None
+
+
+def _native_start():
+    """(tw_worker_start, tw_worker_get_is_running) through ctypes, or None."""
+    global _native
+    if _native is False:
+        Tw.Worker.__gtype__   # GI has loaded the library
+        try:
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+            start, is_running = lib.tw_worker_start, lib.tw_worker_get_is_running
+            start.argtypes = is_running.argtypes = (ctypes.c_void_p,)
+            start.restype = None
+            is_running.restype = ctypes.c_int
+            _native = (start, is_running)
+        except (OSError, AttributeError):
+            _native = None
+    return _native
+
+
+_native = False
+
 
 def _call_slots(slots, value):
     for slot, n_args in slots:
@@ -825,9 +860,15 @@ class Worker(Tw.Worker):
 
         Raises RuntimeError if a run is in progress.
         """
-        if self.get_is_running():
+        native = _native if _native else _native_start()
+        if native is None:
+            if self.get_is_running():
+                raise RuntimeError('This worker is already started!')
+            Tw.Worker.start(self)
+            return
+        if native[1](hash(self)):
             raise RuntimeError('This worker is already started!')
-        Tw.Worker.start(self)
+        native[0](hash(self))
 
     def quit(self):
         """Asks the run to stop; it ends with ``aborted``. With
