@@ -337,6 +337,8 @@ def measure_threadworker(sizes):
     loop = GLibLoop(GLib)
     out = dict(yields_per_s=yields_workload(Tw.thread_worker, loop, sizes["yields"]),
                jobs_per_s=jobs_workload(Tw.thread_worker, loop, sizes["jobs"]))
+    # Not timed: the runs end (`finished`) before the next workload.
+    loop.settle(lambda: any(w.is_running for w in KEEP))
     out.update(flood_workload(Tw.thread_worker, loop, sizes["flood_s"]))
     out.update(slow_side_by_side(Tw.thread_worker, GLib, loop, sizes["slow"]))
     out.update(cpu_workload(Tw, loop, sizes["cpu"], sizes["cpu_rounds"]))
@@ -393,6 +395,9 @@ def measure_superqt(sizes):
     loop = QtLoop()
     out = dict(yields_per_s=yields_workload(thread_worker, loop, sizes["yields"]),
                jobs_per_s=jobs_workload(thread_worker, loop, sizes["jobs"]))
+    # Not timed: the runs end before the next workload.
+    QThreadPool.globalInstance().waitForDone()
+    app.processEvents()
     out.update(flood_workload(thread_worker, loop, sizes["flood_s"]))
     out.update(slow_workload(thread_worker, loop, sizes["slow"]))
     # Not timed: let every run end (finished comes after returned) before
