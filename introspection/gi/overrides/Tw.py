@@ -330,47 +330,38 @@ def _generator_step_kept(worker, sent, spec):
         spec.flow = _Flow(worker)
         spec.gen = spec.func(*spec.args, **spec.kwargs)
     flow = spec.flow
-    # One step hands over batch after batch: going back to the C step loop
-    # gives the GIL up and takes it again, which makes the owner thread,
-    # woken for the batch, wait. It goes back when the owner was busy
-    # anyway, where C's sent values are taken.
-    while True:
-        batch = []
-        try:
-            _call_in_worker(worker, state, _drive, spec, flow, batch)
-        except StopIteration as stop:
-            if batch and not _hand_over(worker, state, spec, batch):
-                return False
-            _run_returned(worker, state, stop.value)
-            return False
-        except BaseException as exc:
-            if batch and not _hand_over(worker, state, spec, batch):
-                return False
-            _run_failed(worker, state, exc)
-            return False
-        if not _hand_over(worker, state, spec, batch):
-            return False
-        if flow.waited:
-            flow.waited = False
-            return True
+    try:
+        return _call_in_worker(worker, state, _drive, worker, state, spec, flow)
+    except StopIteration as stop:
+        flow.close()
+        _run_returned(worker, state, stop.value)
+    except BaseException as exc:
+        flow.close()
+        _run_failed(worker, state, exc)
+    return False
 
 
 # ---------------------------------------------------------------------------
 # Batches: a generator's values cross to the owner thread in lists
 #
-# A generator step runs the generator for as many values as it can hand over
-# at once (_drive), and gives them to the C library as one yielded value
-# holding a _Batch (_hand_over); on the owner thread the override's first
-# `yielded` handler (_on_yielded) calls the Python slots once per value. A
-# batch is handed over as soon as the owner has delivered the previous one:
-# a value waits only while a delivery is in flight, never for a batch to
-# fill. When a full batch is ready and one is still in flight, the
-# generator waits (backpressure in values: at most about
-# max-pending-yields values wait, in flight or in hand). Between two values
-# the loop looks at spec.control, which the owner bumps on quit, pause and
-# send: the batch is then handed over at once, and the C library's
-# checkpoint pauses or ends the run before the generator is advanced again.
-# LATEST workers hand over every value on its own: the C library coalesces.
+# The override drives the generator in a Python loop on the worker thread
+# (_drive). A value goes into the run's open batch, a list that the owner
+# thread has not taken yet; with no batch open, it opens one and hands the C
+# library a marker for it (a G_TYPE_GTYPE value: one `yielded` event). On
+# the owner thread the override's first `yielded` handler (_on_yielded)
+# takes the marker's batch, which closes it, and calls the Python slots
+# once per value. So a value never waits for a batch to fill, or for the
+# generator's next yield: it is in a batch whose marker is already queued,
+# and an idle owner takes it at once. Values pile up only while the owner is
+# busy. A full batch (half of max-pending-yields) makes the generator wait
+# until the owner takes it: at most about max-pending-yields values wait,
+# in the batch being delivered and in the open one (backpressure). Before
+# any other event of the run (a warning, pause, the end) the open batch is
+# closed, so that values after it go behind that event. Between two values
+# the loop looks at spec.control, which the owner bumps on quit and pause:
+# the batch is closed and the C library's checkpoint pauses or ends the run
+# before the generator is advanced again. LATEST workers hand over every
+# value on its own: the C library coalesces.
 
 class _BatchMarker(GObject.Object):
     """Its GType, in a G_TYPE_GTYPE value, is what the C library carries
@@ -385,11 +376,10 @@ _BATCH_GTYPE = _BatchMarker.__gtype__
 
 
 class _Flow:
-    """The batches of one generator run: handed over (by the worker thread)
-    and delivered (by the owner thread); each count has one writer."""
+    """The batches of one generator run. Under .cond: the worker thread
+    appends to .open and opens batches, the owner thread takes them."""
 
-    __slots__ = ('cap', 'batching', 'fresh', 'handed', 'delivered', 'cond', 'waiting',
-                 'waited', 'batches')
+    __slots__ = ('cap', 'batching', 'fresh', 'cond', 'waiting', 'open', 'batches')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
@@ -397,36 +387,47 @@ class _Flow:
         self.batching = worker.get_yield_policy() == Tw.YieldPolicy.QUEUE
         self.cap = max(1, (worker.get_max_pending_yields() + 1) // 2)
         self.fresh = True         # the generator has not been started
-        self.handed = 0
-        self.delivered = 0
         self.cond = threading.Condition(threading.Lock())
-        self.waiting = False
-        self.waited = False       # the last batch waited for a delivery
-        self.batches = collections.deque()   # handed over, not yet delivered
+        self.waiting = False      # the generator waits for .open to be taken
+        self.open = None          # the batch values are added to
+        self.batches = collections.deque()   # with a marker queued, in order
 
-    def delivered_one(self):
-        """Owner thread, once a batch's values have all been delivered."""
+    def take(self):
+        """Owner thread, for a marker: the oldest batch, closed."""
         with self.cond:
-            self.delivered += 1
-            if self.waiting:
-                self.cond.notify()
+            if not self.batches:
+                return ()
+            values = self.batches.popleft()
+            if values is self.open:
+                self.open = None
+                if self.waiting:
+                    self.cond.notify()
+            return values
+
+    def close(self):
+        """Worker thread: later values go into a new batch."""
+        with self.cond:
+            self.open = None
 
     def wake(self):
-        """Owner thread: quit, pause or send while the generator waits."""
+        """Owner thread: quit or pause while the generator waits."""
         with self.cond:
             if self.waiting:
                 self.cond.notify()
 
 
-def _drive(spec, flow, batch):
+def _drive(worker, state, spec, flow):
     """Worker thread, inside the run's Python code: advances the generator
-    and appends its values to @batch until they are to be handed over.
-    StopIteration or the work's exception ends it; @batch then holds the
-    values yielded before it."""
+    and hands its values over until the run ends (StopIteration or the
+    work's exception), quit() (returns False) or the generator had to wait
+    (returns True: the C step loop takes values sent from C, then calls the
+    step again)."""
     gen = spec.gen
     inbox = spec.inbox
     control = spec.control
     cap = flow.cap
+    cond = flow.cond
+    total = state.progress[0] if state.progress is not None else 0
     while True:
         if flow.fresh:
             flow.fresh = False
@@ -434,33 +435,53 @@ def _drive(spec, flow, batch):
         else:
             value = gen.send(inbox.popleft() if inbox else None)
         spec.count += 1
-        batch.append(value)
-        if not flow.batching or flow.handed == flow.delivered or spec.control != control:
-            return      # the owner is idle, or asked for something: now
-        if len(batch) >= cap:
-            with flow.cond:
-                while flow.handed != flow.delivered and spec.control == control:
+        if total:
+            worker.set_progress(min(spec.count / total, 1.0))
+        if not flow.batching:
+            if not worker.yield_value(_to_gvalue(value)):
+                return False
+            continue
+        waited = interrupted = marker = False
+        with cond:
+            batch = flow.open
+            if batch is not None and len(batch) >= cap:
+                # Full: wait for the owner to take it (backpressure).
+                while flow.open is not None and spec.control == control:
                     flow.waiting = True
-                    flow.cond.wait()
+                    cond.wait()
                 flow.waiting = False
-            flow.waited = True
-            return
+                waited = True
+                batch = flow.open
+            if spec.control != control:
+                # quit() or pause(): this value ends the open batch.
+                interrupted = True
+                flow.open = None
+            if batch is not None:
+                batch.append(value)
+            else:
+                batch = [value]
+                flow.batches.append(batch)
+                marker = True
+                if not interrupted:
+                    flow.open = batch
+        if marker and not worker.yield_value(_BATCH):
+            return False
+        if interrupted:
+            # The C library pauses or ends the run before the generator
+            # goes on.
+            control = spec.control
+            if not worker.checkpoint():
+                return False
+        elif waited:
+            return True
 
 
-def _hand_over(worker, state, spec, batch):
-    """Worker thread: gives @batch to the C library as one value (which may
-    block: backpressure, pause). Returns whether the run goes on."""
-    flow = spec.flow
-    if state.progress is not None and state.progress[0]:
-        worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    if not flow.batching:
-        going_on = True
-        for value in batch:
-            going_on = worker.yield_value(_to_gvalue(value))
-        return going_on
-    flow.batches.append(batch)
-    flow.handed += 1
-    return worker.yield_value(_BATCH)
+def _close_batch(worker):
+    """Worker thread, before an event other than a value (a warning): the
+    values yielded after it go behind it."""
+    spec = _state(worker).spec
+    if spec is not None and spec.flow is not None:
+        spec.flow.close()
 
 
 def _worker_base_do_work(self, cancellable):
@@ -494,6 +515,7 @@ def _showwarnmsg(msg):
     state = _state(worker)
     state.warnings.append(msg)
     text = str(msg.message)
+    _close_batch(worker)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -635,23 +657,21 @@ def _on_yielded(worker, value):
     # The run's batches arrive in order, each once; `finished` (which ends
     # the flow) comes after the last.
     flow = state.spec.flow
-    values = flow.batches.popleft()
-    state.last_yielded = values[-1]
-    try:
-        _handler_block(state.pointer, state.yield_handler)
-        foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
-        _handler_unblock(state.pointer, state.yield_handler)
-        if not foreign:
-            slots = state.yield_slots
-            for v in values:
-                _call_slots(slots, v)
-            return
-        # Others see each value as its own emission, never the batch.
-        _stop_emission(state.pointer, _YIELDED, 0)
+    values = flow.take()
+    _handler_block(state.pointer, state.yield_handler)
+    foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
+    _handler_unblock(state.pointer, state.yield_handler)
+    if not foreign:
+        slots = state.yield_slots
         for v in values:
-            GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
-    finally:
-        flow.delivered_one()
+            state.last_yielded = v      # get_value() in the slot
+            _call_slots(slots, v)
+        return
+    # Others see each value as its own emission, never the batch.
+    _stop_emission(state.pointer, _YIELDED, 0)
+    for v in values:
+        state.last_yielded = v
+        GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
 
 
 def _interrupt(state):
@@ -740,6 +760,7 @@ class _BoundSignal:
         in_run = _current_worker() is worker and (
             state.sync is None or state.sync.thread != threading.get_ident())
         if in_run:
+            _close_batch(worker)
             if name == 'yielded':
                 return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
             if name == 'warned':
