@@ -20,13 +20,21 @@ def batches(monkeypatch):
     test crossed batch boundaries)."""
     sizes = []
     take = override._Flow.take
+    take_more = override._Flow.take_more
 
     def counted(flow):
         values = take(flow)
         sizes.append(len(values))
         return values
 
+    def counted_more(flow, *args):
+        values = take_more(flow, *args)
+        if values is not None:
+            sizes.append(len(values))
+        return values
+
     monkeypatch.setattr(override._Flow, 'take', counted)
+    monkeypatch.setattr(override._Flow, 'take_more', counted_more)
     return sizes
 
 
@@ -286,6 +294,33 @@ def test_an_exception_after_values_arrives_after_all_of_them():
     assert rec.values() == list(range(5000))
     assert rec.log == 'S' + 'Y' * 5000 + 'EF'
     assert rec.values('errored')[0] is raised[0]
+
+
+def test_warnings_between_values_keep_their_place(batches):
+    import warnings
+
+    @Tw.thread_worker
+    def count(n):
+        for i in range(n):
+            if i % 1000 == 999:
+                warnings.warn('after %d' % i)
+            yield i
+
+    worker = count(10000)
+    rec = Recorder(worker)
+    worker.yielded.connect(slow_slot())
+    worker.start()
+    rec.wait_finished()
+
+    order = [e[1] if e[0] == 'yielded' else str(e[1][0]) for e in rec.events
+             if e[0] in ('yielded', 'warned')]
+    expected = []
+    for i in range(10000):
+        if i % 1000 == 999:
+            expected.append('after %d' % i)
+        expected.append(i)
+    assert order == expected
+    assert max(batches) > 1
 
 
 def test_other_handlers_see_each_value_never_a_batch(batches):

@@ -27,6 +27,7 @@ import functools
 import inspect
 import sys
 import threading
+import time
 import warnings
 
 import gi
@@ -333,10 +334,10 @@ def _generator_step_kept(worker, sent, spec):
     try:
         return _call_in_worker(worker, state, _drive, worker, state, spec, flow)
     except StopIteration as stop:
-        flow.close()
+        _close_batch(worker)
         _run_returned(worker, state, stop.value)
     except BaseException as exc:
-        flow.close()
+        _close_batch(worker)
         _run_failed(worker, state, exc)
     return False
 
@@ -363,6 +364,14 @@ def _generator_step_kept(worker, sent, spec):
 # before the generator is advanced again. LATEST workers hand over every
 # value on its own: the C library coalesces.
 
+# How long the owner goes on delivering values yielded while it delivers,
+# before it lets the main loop run (seconds).
+_DELIVERY_BUDGET_S = 0.002
+# After a full batch, how long the owner waits for the generator to fill the
+# next one rather than go back to the loop and take it one value at a time.
+_FILL_WAIT_S = 0.0005
+
+
 class _BatchMarker(GObject.Object):
     """Its GType, in a G_TYPE_GTYPE value, is what the C library carries
     for a batch: copying it needs no GIL (a Python object in a GValue takes
@@ -377,9 +386,10 @@ _BATCH_GTYPE = _BatchMarker.__gtype__
 
 class _Flow:
     """The batches of one generator run. Under .cond: the worker thread
-    appends to .open and opens batches, the owner thread takes them."""
+    adds values and opens batches, the owner thread takes them."""
 
-    __slots__ = ('cap', 'batching', 'fresh', 'cond', 'waiting', 'open', 'batches')
+    __slots__ = ('cap', 'batching', 'fresh', 'cond', 'waiting', 'open', 'marked',
+                 'batches', 'delivering', 'after_event')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
@@ -390,30 +400,93 @@ class _Flow:
         self.cond = threading.Condition(threading.Lock())
         self.waiting = False      # the generator waits for .open to be taken
         self.open = None          # the batch values are added to
+        self.marked = False       # whether .open has a marker queued
         self.batches = collections.deque()   # with a marker queued, in order
+        self.delivering = False   # the owner is in _on_yielded
+        self.after_event = False  # closed before another event: mark the next
 
     def take(self):
-        """Owner thread, for a marker: the oldest batch, closed."""
+        """Owner thread, for a marker: the oldest marked batch, closed."""
         with self.cond:
+            self.delivering = True
             if not self.batches:
                 return ()
             values = self.batches.popleft()
             if values is self.open:
                 self.open = None
                 if self.waiting:
-                    self.cond.notify()
+                    self.cond.notify_all()
             return values
 
-    def close(self):
-        """Worker thread: later values go into a new batch."""
+    def take_more(self, last, full):
+        """Owner thread, after delivering a batch: the open batch if it has
+        no marker (it was opened during the delivery), closed; else None,
+        and the owner is done. With @last, the owner is done after this
+        one: later values get a marker. After a @full batch (a flood) it
+        first gives the generator a moment to fill the next one."""
         with self.cond:
+            if full and not last:
+                self.cond.wait_for(self._filled, _FILL_WAIT_S)
+            values = self.open
+            if values is None or self.marked:
+                self.delivering = False
+                return None
             self.open = None
+            if self.waiting:
+                self.cond.notify_all()
+            if last:
+                self.delivering = False
+            return values
+
+    def _filled(self):
+        return self.open is not None and (self.marked or len(self.open) >= self.cap)
+
+    def add(self, value):
+        """Worker thread: adds @value to the open batch or opens one (with
+        a marker while the owner is idle). Returns whether a marker is to
+        be queued, or None once the open batch is full."""
+        with self.cond:
+            batch = self.open
+            if batch is not None:
+                if len(batch) >= self.cap:
+                    return None
+                batch.append(value)
+                if len(batch) == self.cap and self.delivering:
+                    self.cond.notify_all()   # the owner may wait for it
+                return False
+            batch = self.open = [value]
+            self.marked = not self.delivering or self.after_event
+            self.after_event = False
+            if self.marked:
+                self.batches.append(batch)
+            return self.marked
+
+    def wait_taken(self, spec, control):
+        """Worker thread: waits until the owner takes the full open batch,
+        or quit() or pause()."""
+        with self.cond:
+            while self.open is not None and spec.control == control:
+                self.waiting = True
+                self.cond.wait()
+            self.waiting = False
+
+    def close(self):
+        """Worker thread, before another event of the run: later values go
+        into a new batch. Returns whether a marker is to be queued for the
+        closed one (it had none: the owner would have taken it)."""
+        with self.cond:
+            batch, self.open = self.open, None
+            # The next batch goes behind the event through the C queue.
+            self.after_event = True
+            if batch is None or self.marked:
+                return False
+            self.batches.append(batch)
+            return True
 
     def wake(self):
         """Owner thread: quit or pause while the generator waits."""
         with self.cond:
-            if self.waiting:
-                self.cond.notify()
+            self.cond.notify_all()
 
 
 def _drive(worker, state, spec, flow):
@@ -425,8 +498,7 @@ def _drive(worker, state, spec, flow):
     gen = spec.gen
     inbox = spec.inbox
     control = spec.control
-    cap = flow.cap
-    cond = flow.cond
+    add = flow.add
     total = state.progress[0] if state.progress is not None else 0
     while True:
         if flow.fresh:
@@ -441,35 +513,23 @@ def _drive(worker, state, spec, flow):
             if not worker.yield_value(_to_gvalue(value)):
                 return False
             continue
-        waited = interrupted = marker = False
-        with cond:
-            batch = flow.open
-            if batch is not None and len(batch) >= cap:
-                # Full: wait for the owner to take it (backpressure).
-                while flow.open is not None and spec.control == control:
-                    flow.waiting = True
-                    cond.wait()
-                flow.waiting = False
-                waited = True
-                batch = flow.open
-            if spec.control != control:
-                # quit() or pause(): this value ends the open batch.
-                interrupted = True
-                flow.open = None
-            if batch is not None:
-                batch.append(value)
-            else:
-                batch = [value]
-                flow.batches.append(batch)
-                marker = True
-                if not interrupted:
-                    flow.open = batch
+        marker = add(value)
+        waited = False
+        if marker is None:
+            # Full: wait for the owner to take it (backpressure).
+            flow.wait_taken(spec, control)
+            waited = True
+            if flow.close() and not worker.yield_value(_BATCH):
+                return False     # quit() or pause() came first: still full
+            marker = add(value)
         if marker and not worker.yield_value(_BATCH):
             return False
-        if interrupted:
-            # The C library pauses or ends the run before the generator
-            # goes on.
+        if spec.control != control:
+            # quit() or pause(): the C library pauses or ends the run
+            # before the generator goes on.
             control = spec.control
+            if flow.close() and not worker.yield_value(_BATCH):
+                return False
             if not worker.checkpoint():
                 return False
         elif waited:
@@ -478,10 +538,10 @@ def _drive(worker, state, spec, flow):
 
 def _close_batch(worker):
     """Worker thread, before an event other than a value (a warning): the
-    values yielded after it go behind it."""
+    values yielded before it go before it, those after it behind it."""
     spec = _state(worker).spec
-    if spec is not None and spec.flow is not None:
-        spec.flow.close()
+    if spec is not None and spec.flow is not None and spec.flow.close():
+        worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
@@ -661,17 +721,23 @@ def _on_yielded(worker, value):
     _handler_block(state.pointer, state.yield_handler)
     foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
     _handler_unblock(state.pointer, state.yield_handler)
-    if not foreign:
-        slots = state.yield_slots
-        for v in values:
-            state.last_yielded = v      # get_value() in the slot
-            _call_slots(slots, v)
-        return
-    # Others see each value as its own emission, never the batch.
-    _stop_emission(state.pointer, _YIELDED, 0)
-    for v in values:
-        state.last_yielded = v
-        GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
+    if foreign:
+        # Others see each value as its own emission, never the batch.
+        _stop_emission(state.pointer, _YIELDED, 0)
+    deadline = time.monotonic() + _DELIVERY_BUDGET_S
+    while values is not None:
+        if not foreign:
+            slots = state.yield_slots
+            for v in values:
+                state.last_yielded = v      # get_value() in the slot
+                _call_slots(slots, v)
+        else:
+            for v in values:
+                state.last_yielded = v
+                GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
+        # Values yielded meanwhile are delivered now, without a marker's
+        # trip through the C queue, for a while.
+        values = flow.take_more(time.monotonic() >= deadline, len(values) >= flow.cap)
 
 
 def _interrupt(state):
