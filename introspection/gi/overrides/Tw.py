@@ -364,12 +364,11 @@ def _generator_step_kept(worker, sent, spec):
 # before the generator is advanced again. LATEST workers hand over every
 # value on its own: the C library coalesces.
 
-# How long the owner goes on delivering values yielded while it delivers,
-# before it lets the main loop run (seconds).
+
+
+# How long the owner goes on delivering values yielded while it delivers
+# before it gives the main loop a turn (seconds).
 _DELIVERY_BUDGET_S = 0.002
-# After a full batch, how long the owner waits for the generator to fill the
-# next one rather than go back to the loop and take it one value at a time.
-_FILL_WAIT_S = 0.0005
 
 
 class _BatchMarker(GObject.Object):
@@ -385,103 +384,73 @@ _BATCH_GTYPE = _BatchMarker.__gtype__
 
 
 class _Flow:
-    """The batches of one generator run. Under .cond: the worker thread
-    adds values and opens batches, the owner thread takes them."""
+    """The values of one generator run on their way to the owner thread.
 
-    __slots__ = ('cap', 'batching', 'fresh', 'cond', 'waiting', 'open', 'marked',
-                 'batches', 'delivering', 'after_event')
+    The worker thread appends each value to .queue and counts it in
+    .appended; a hand-over (under .cond) moves .handed_to, the count the
+    owner may deliver up to, and queues a marker. The owner pops values and
+    counts them in .delivered. Each count only grows; .appended has one
+    writer (the worker), .delivered one (the owner)."""
+
+    __slots__ = ('cap', 'limit', 'batching', 'fresh', 'cond', 'waiting', 'queue',
+                 'appended', 'handed_to', 'delivered', 'boundaries', 'takeable')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
         # them at the same moment.
         self.batching = worker.get_yield_policy() == Tw.YieldPolicy.QUEUE
-        self.cap = max(1, (worker.get_max_pending_yields() + 1) // 2)
+        self.limit = max(1, worker.get_max_pending_yields())
+        self.cap = max(1, (self.limit + 1) // 2)
         self.fresh = True         # the generator has not been started
         self.cond = threading.Condition(threading.Lock())
-        self.waiting = False      # the generator waits for .open to be taken
-        self.open = None          # the batch values are added to
-        self.marked = False       # whether .open has a marker queued
-        self.batches = collections.deque()   # with a marker queued, in order
-        self.delivering = False   # the owner is in _on_yielded
-        self.after_event = False  # closed before another event: mark the next
+        self.waiting = False      # the generator waits for the owner
+        self.queue = collections.deque()
+        self.appended = 0
+        self.handed_to = 0
+        self.delivered = 0
+        self.boundaries = collections.deque()   # .handed_to of each marker queued
+        self.takeable = True      # no other event of the run since .handed_to
 
-    def take(self):
-        """Owner thread, for a marker: the oldest marked batch, closed."""
+    def hand_over(self, event=False):
+        """Worker thread: what is appended may be delivered; returns whether
+        to queue a marker. With @event (another event of the run follows),
+        values after it are delivered only once handed over too."""
         with self.cond:
-            self.delivering = True
-            if not self.batches:
-                return ()
-            values = self.batches.popleft()
-            if values is self.open:
-                self.open = None
-                if self.waiting:
-                    self.cond.notify_all()
-            return values
-
-    def take_more(self, last, full):
-        """Owner thread, after delivering a batch: the open batch if it has
-        no marker (it was opened during the delivery), closed; else None,
-        and the owner is done. With @last, the owner is done after this
-        one: later values get a marker. After a @full batch (a flood) it
-        first gives the generator a moment to fill the next one."""
-        with self.cond:
-            if full and not last:
-                self.cond.wait_for(self._filled, _FILL_WAIT_S)
-            values = self.open
-            if values is None or self.marked:
-                self.delivering = False
-                return None
-            self.open = None
-            if self.waiting:
-                self.cond.notify_all()
-            if last:
-                self.delivering = False
-            return values
-
-    def _filled(self):
-        return self.open is not None and (self.marked or len(self.open) >= self.cap)
-
-    def add(self, value):
-        """Worker thread: adds @value to the open batch or opens one (with
-        a marker while the owner is idle). Returns whether a marker is to
-        be queued, or None once the open batch is full."""
-        with self.cond:
-            batch = self.open
-            if batch is not None:
-                if len(batch) >= self.cap:
-                    return None
-                batch.append(value)
-                if len(batch) == self.cap and self.delivering:
-                    self.cond.notify_all()   # the owner may wait for it
+            self.takeable = not event
+            if self.appended == self.handed_to:
                 return False
-            batch = self.open = [value]
-            self.marked = not self.delivering or self.after_event
-            self.after_event = False
-            if self.marked:
-                self.batches.append(batch)
-            return self.marked
+            self.handed_to = self.appended
+            self.boundaries.append(self.appended)
+            return True
 
-    def wait_taken(self, spec, control):
-        """Worker thread: waits until the owner takes the full open batch,
+    def wait(self, spec, control):
+        """Worker thread, with a full batch while one is in flight: waits
+        until the owner has delivered what was handed over (or taken more),
         or quit() or pause()."""
         with self.cond:
-            while self.open is not None and spec.control == control:
+            while (self.delivered < self.handed_to and spec.control == control
+                   and self.appended - self.delivered >= self.cap):
                 self.waiting = True
                 self.cond.wait()
             self.waiting = False
 
-    def close(self):
-        """Worker thread, before another event of the run: later values go
-        into a new batch. Returns whether a marker is to be queued for the
-        closed one (it had none: the owner would have taken it)."""
+    def take(self):
+        """Owner thread, for a marker: the count to deliver up to."""
         with self.cond:
-            batch, self.open = self.open, None
-            # The next batch goes behind the event through the C queue.
-            self.after_event = True
-            if batch is None or self.marked:
-                return False
-            self.batches.append(batch)
-            return True
+            return self.boundaries.popleft() if self.boundaries else self.delivered
+
+    def take_more(self):
+        """Owner thread, once it has delivered up to .handed_to: takes the
+        values appended meanwhile (they were never handed over: no marker
+        of theirs is queued). Returns the count to deliver up to, or None."""
+        with self.cond:
+            if self.waiting:
+                self.cond.notify()
+            if (self.delivered == self.handed_to and self.takeable
+                    and self.appended > self.delivered):
+                self.handed_to = self.appended
+                return self.appended
+            return None
 
     def wake(self):
         """Owner thread: quit or pause while the generator waits."""
@@ -498,8 +467,10 @@ def _drive(worker, state, spec, flow):
     gen = spec.gen
     inbox = spec.inbox
     control = spec.control
-    add = flow.add
+    cap = flow.cap
+    append = flow.queue.append
     total = state.progress[0] if state.progress is not None else 0
+    batching = flow.batching
     while True:
         if flow.fresh:
             flow.fresh = False
@@ -509,27 +480,29 @@ def _drive(worker, state, spec, flow):
         spec.count += 1
         if total:
             worker.set_progress(min(spec.count / total, 1.0))
-        if not flow.batching:
+        if not batching:
             if not worker.yield_value(_to_gvalue(value)):
                 return False
             continue
-        marker = add(value)
-        waited = False
-        if marker is None:
-            # Full: wait for the owner to take it (backpressure).
-            flow.wait_taken(spec, control)
+        append(value)
+        flow.appended += 1
+        changed = spec.control != control
+        if flow.delivered < flow.handed_to and not changed:
+            # A delivery is in flight: the owner takes these values when it
+            # is done with it.
+            if flow.appended - flow.handed_to < cap:
+                continue
+            flow.wait(spec, control)     # full: backpressure
+            changed = spec.control != control
             waited = True
-            if flow.close() and not worker.yield_value(_BATCH):
-                return False     # quit() or pause() came first: still full
-            marker = add(value)
-        if marker and not worker.yield_value(_BATCH):
+        else:
+            waited = False
+        if flow.hand_over(changed) and not worker.yield_value(_BATCH):
             return False
-        if spec.control != control:
+        if changed:
             # quit() or pause(): the C library pauses or ends the run
             # before the generator goes on.
             control = spec.control
-            if flow.close() and not worker.yield_value(_BATCH):
-                return False
             if not worker.checkpoint():
                 return False
         elif waited:
@@ -540,7 +513,7 @@ def _close_batch(worker):
     """Worker thread, before an event other than a value (a warning): the
     values yielded before it go before it, those after it behind it."""
     spec = _state(worker).spec
-    if spec is not None and spec.flow is not None and spec.flow.close():
+    if spec is not None and spec.flow is not None and spec.flow.hand_over(event=True):
         worker.yield_value(_BATCH)
 
 
@@ -717,27 +690,60 @@ def _on_yielded(worker, value):
     # The run's batches arrive in order, each once; `finished` (which ends
     # the flow) comes after the last.
     flow = state.spec.flow
-    values = flow.take()
-    _handler_block(state.pointer, state.yield_handler)
-    foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
-    _handler_unblock(state.pointer, state.yield_handler)
+    upto = flow.take()
+    foreign = _foreign_handlers(state)
     if foreign:
         # Others see each value as its own emission, never the batch.
         _stop_emission(state.pointer, _YIELDED, 0)
+    _deliver(worker, state, flow, upto, foreign)
+
+
+def _foreign_handlers(state):
+    """Whether `yielded` has handlers besides _on_yielded (and the blocked
+    ones that only give the slots their ids)."""
+    _handler_block(state.pointer, state.yield_handler)
+    foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
+    _handler_unblock(state.pointer, state.yield_handler)
+    return foreign
+
+
+def _deliver(worker, state, flow, upto, foreign):
+    """Owner thread: calls the slots for each value up to the count @upto,
+    then for the values the generator appended meanwhile (they never wait
+    for its next yield), for at most a time budget; what is left then is
+    taken from an idle callback."""
+    popleft = flow.queue.popleft
     deadline = time.monotonic() + _DELIVERY_BUDGET_S
-    while values is not None:
+    while upto is not None:
+        # A marker's count may be behind: the owner took its values before.
+        n = max(0, upto - flow.delivered)
         if not foreign:
             slots = state.yield_slots
-            for v in values:
-                state.last_yielded = v      # get_value() in the slot
+            for _ in range(n):
+                v = state.last_yielded = popleft()   # get_value() in the slot
                 _call_slots(slots, v)
         else:
-            for v in values:
-                state.last_yielded = v
+            for _ in range(n):
+                v = state.last_yielded = popleft()
                 GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
-        # Values yielded meanwhile are delivered now, without a marker's
-        # trip through the C queue, for a while.
-        values = flow.take_more(time.monotonic() >= deadline, len(values) >= flow.cap)
+        flow.delivered += n
+        if time.monotonic() >= deadline:
+            GLib.idle_add(_deliver_more, worker, flow)
+            with flow.cond:
+                if flow.waiting:
+                    flow.cond.notify()
+            return
+        upto = flow.take_more()
+
+
+def _deliver_more(worker, flow):
+    state = _state(worker)
+    if state.spec is None or state.spec.flow is not flow:
+        return GLib.SOURCE_REMOVE   # the run ended: its last values had a marker
+    upto = flow.take_more()
+    if upto is not None:
+        _deliver(worker, state, flow, upto, _foreign_handlers(state))
+    return GLib.SOURCE_REMOVE
 
 
 def _interrupt(state):
