@@ -393,7 +393,7 @@ class _Flow:
     writer (the worker), .delivered one (the owner)."""
 
     __slots__ = ('cap', 'limit', 'batching', 'fresh', 'cond', 'waiting', 'queue',
-                 'appended', 'handed_to', 'delivered', 'boundaries', 'takeable')
+                 'appended', 'handed_to', 'delivered', 'boundaries', 'takeable', 'busy')
 
     def __init__(self, worker):
         # Read on the worker thread at the start of the run: the C run copies
@@ -410,6 +410,7 @@ class _Flow:
         self.delivered = 0
         self.boundaries = collections.deque()   # .handed_to of each marker queued
         self.takeable = True      # no other event of the run since .handed_to
+        self.busy = False         # the owner is delivering: it takes what comes
 
     def hand_over(self, event=False):
         """Worker thread: what is appended may be delivered; returns whether
@@ -428,7 +429,7 @@ class _Flow:
         until the owner has delivered what was handed over (or taken more),
         or quit() or pause()."""
         with self.cond:
-            while (self.delivered < self.handed_to and spec.control == control
+            while ((self.busy or self.delivered < self.handed_to) and spec.control == control
                    and self.appended - self.delivered >= self.cap):
                 self.waiting = True
                 self.cond.wait()
@@ -437,6 +438,7 @@ class _Flow:
     def take(self):
         """Owner thread, for a marker: the count to deliver up to."""
         with self.cond:
+            self.busy = True
             return self.boundaries.popleft() if self.boundaries else self.delivered
 
     def take_more(self):
@@ -450,6 +452,7 @@ class _Flow:
                     and self.appended > self.delivered):
                 self.handed_to = self.appended
                 return self.appended
+            self.busy = False
             return None
 
     def wake(self):
@@ -487,7 +490,7 @@ def _drive(worker, state, spec, flow):
         append(value)
         flow.appended += 1
         changed = spec.control != control
-        if flow.delivered < flow.handed_to and not changed:
+        if (flow.busy or flow.delivered < flow.handed_to) and not changed:
             # A delivery is in flight: the owner takes these values when it
             # is done with it.
             if flow.appended - flow.handed_to < cap:
@@ -733,6 +736,10 @@ def _deliver(worker, state, flow, upto, foreign):
                 if flow.waiting:
                     flow.cond.notify()
             return
+        if n:
+            # Let a generator in a flood fill the next batch now, rather
+            # than hand it over one value at a time after we are gone.
+            time.sleep(0)
         upto = flow.take_more()
 
 
