@@ -5,14 +5,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Python API of threadworker, compatible with superqt's and napari's.
 
-Threads, queues, pause and abort all live in the C library. This override
-only adapts Python to it:
+Threads, the pool's limit, pause, abort and the signal order live in the
+C library. This override adapts Python to it:
 
 * a Python function runs as the ``TwWorkFunc`` of a ``Tw.FunctionWorker``; a
-  generator function is driven one ``next()``/``send()`` per ``TwStepFunc``
-  call of a ``Tw.GeneratorWorker``. Both are called on a worker thread;
-* yielded and returned objects travel inside ``GObject.TYPE_PYOBJECT``
-  values, so handlers receive the very object the worker produced;
+  generator function is driven in a Python loop by the ``TwStepFunc`` of a
+  ``Tw.GeneratorWorker``, which hands its values to the C library in
+  batches (see "Batches" below). Both run on a worker thread;
+* yielded and returned objects travel as the Python objects themselves, so
+  handlers receive the very object the worker produced;
 * an exception raised by the work reaches ``errored`` handlers as the
   original exception instance;
 * ``warnings.warn`` inside the work arrives through ``warned``.
@@ -346,25 +347,26 @@ def _generator_step_kept(worker, sent, spec):
 # Batches: a generator's values cross to the owner thread in lists
 #
 # The override drives the generator in a Python loop on the worker thread
-# (_drive). A value goes into the run's open batch, a list that the owner
-# thread has not taken yet; with no batch open, it opens one and hands the C
-# library a marker for it (a G_TYPE_GTYPE value: one `yielded` event). On
-# the owner thread the override's first `yielded` handler (_on_yielded)
-# takes the marker's batch, which closes it, and calls the Python slots
-# once per value. So a value never waits for a batch to fill, or for the
-# generator's next yield: it is in a batch whose marker is already queued,
-# and an idle owner takes it at once. Values pile up only while the owner is
-# busy. A full batch (half of max-pending-yields) makes the generator wait
-# until the owner takes it: at most about max-pending-yields values wait,
-# in the batch being delivered and in the open one (backpressure). Before
-# any other event of the run (a warning, pause, the end) the open batch is
-# closed, so that values after it go behind that event. Between two values
-# the loop looks at spec.control, which the owner bumps on quit and pause:
-# the batch is closed and the C library's checkpoint pauses or ends the run
-# before the generator is advanced again. LATEST workers hand over every
-# value on its own: the C library coalesces.
-
-
+# (_drive) and appends each value to the run's queue (_Flow). When the
+# owner thread is idle (nothing handed over is undelivered) the value is
+# handed over at once: the C library gets a marker (a G_TYPE_GTYPE value,
+# one `yielded` event, queued in order with the run's other events), and
+# the override's first `yielded` handler (_on_yielded) delivers the values
+# up to the marker's count, calling the Python slots once per value. While
+# the owner is busy delivering, values just pile up in the queue: when it
+# is done it gives the generator the GIL for a moment, then takes them
+# itself, without a marker, and so on for at most _DELIVERY_BUDGET_S, after
+# which an idle callback goes on. So no value waits for a batch to fill or
+# for the generator's next yield. A generator that gets half of
+# max-pending-yields ahead of a busy owner waits (backpressure): at most
+# about max-pending-yields values wait. Before any other event of the run
+# (a warning, pause, quit, the end) what is queued is handed over with a
+# marker, and the owner takes nothing after that point before the next
+# marker, so values and events keep their order. Between two values the
+# loop looks at spec.control, which the owner bumps on quit and pause: the
+# C library's checkpoint then pauses or ends the run before the generator
+# is advanced again. LATEST workers hand over every value on its own: the C
+# library coalesces.
 
 # How long the owner goes on delivering values yielded while it delivers
 # before it gives the main loop a turn (seconds).
@@ -754,7 +756,8 @@ def _deliver_more(worker, flow):
 
 
 def _interrupt(state):
-    """Owner thread: a running generator hands over its batch at once."""
+    """Owner thread (quit, pause): a running generator hands its values over
+    and reaches the C library's checkpoint before its next value."""
     spec = state.spec
     if spec is None:
         return
