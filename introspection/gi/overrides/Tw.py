@@ -715,11 +715,13 @@ def _foreign_handlers(state):
 def _deliver(worker, state, flow, upto, foreign):
     """Owner thread: calls the slots for each value up to the count @upto,
     then for the values the generator appended meanwhile (they never wait
-    for its next yield), for at most a time budget; what is left then is
-    taken from an idle callback."""
+    for its next yield); what comes after those is taken from an idle
+    callback, after a turn of the main loop."""
     popleft = flow.queue.popleft
     deadline = time.monotonic() + _DELIVERY_BUDGET_S
+    rounds = 0
     while upto is not None:
+        rounds += 1
         # A marker's count may be behind: the owner took its values before.
         n = max(0, upto - flow.delivered)
         if not foreign:
@@ -732,7 +734,8 @@ def _deliver(worker, state, flow, upto, foreign):
                 v = state.last_yielded = popleft()
                 GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
         flow.delivered += n
-        if time.monotonic() >= deadline:
+        if rounds >= 2 or time.monotonic() >= deadline:
+            # The rest after a main-loop turn (frames are drawn in a flood).
             GLib.idle_add(_deliver_more, worker, flow)
             with flow.cond:
                 if flow.waiting:
