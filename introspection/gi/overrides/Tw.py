@@ -355,8 +355,8 @@ def _generator_step_kept(worker, sent, spec):
 # up to the marker's count, calling the Python slots once per value. While
 # the owner is busy delivering, values just pile up in the queue: when it
 # is done it gives the generator the GIL for a moment, then takes them
-# itself, without a marker, and so on for at most _DELIVERY_BUDGET_S, after
-# which an idle callback goes on. So no value waits for a batch to fill or
+# itself, without a marker; after that an idle callback goes on, after a
+# turn of the main loop (and within _DELIVERY_BUDGET_S). So no value waits for a batch to fill or
 # for the generator's next yield. A generator that gets half of
 # max-pending-yields ahead of a busy owner waits (backpressure): at most
 # about max-pending-yields values wait. Before any other event of the run
