@@ -407,3 +407,35 @@ def test_synchronous_work_quit_while_paused_aborts():
     worker.yielded.connect(on_yielded)
     worker.run()
     assert rec.log == 'SYYPAF'
+
+
+def test_a_slot_that_raises_inside_a_batch_gets_every_later_value(monkeypatch, batches):
+    import sys
+    hooked = []
+    monkeypatch.setattr(sys, 'excepthook', lambda *a: hooked.append(a[0]))
+
+    @Tw.thread_worker
+    def count(n):
+        for i in range(n):
+            yield i
+
+    worker = count(5000)
+    got = []
+
+    slow = slow_slot()
+
+    def slot(value):
+        got.append(value)
+        slow(value)
+        if value % 1000 == 500:
+            raise RuntimeError('slot failed')
+
+    worker.yielded.connect(slot)             # the only slot: the fast path
+    done = []
+    worker.finished.connect(lambda: done.append(True))
+    worker.start()
+    run_until(lambda: done, 'finished')
+
+    assert got == list(range(5000))
+    assert hooked == [RuntimeError] * 5
+    assert max(batches) > 1

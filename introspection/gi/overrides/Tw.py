@@ -683,6 +683,19 @@ def _call_slots(slots, value):
             sys.excepthook(*sys.exc_info())
 
 
+def _call_one(state, slot, popleft, n):
+    """_call_slots() for @n values and one slot that takes the value: what
+    most workers have, without a call per value in between."""
+    while n:
+        try:
+            while n:
+                n -= 1
+                v = state.last_yielded = popleft()   # get_value() in the slot
+                slot(v)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+
+
 def _on_yielded(worker, value):
     """The first `yielded` handler of every worker: calls the slots
     connected with ``worker.yielded.connect()``, once per value of a batch.
@@ -726,9 +739,12 @@ def _deliver(worker, state, flow, upto, foreign):
         n = max(0, upto - flow.delivered)
         if not foreign:
             slots = state.yield_slots
-            for _ in range(n):
-                v = state.last_yielded = popleft()   # get_value() in the slot
-                _call_slots(slots, v)
+            if len(slots) == 1 and slots[0][1]:
+                _call_one(state, slots[0][0], popleft, n)
+            else:
+                for _ in range(n):
+                    v = state.last_yielded = popleft()   # get_value() in the slot
+                    _call_slots(slots, v)
         else:
             for _ in range(n):
                 v = state.last_yielded = popleft()
