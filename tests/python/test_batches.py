@@ -28,8 +28,8 @@ def batches(monkeypatch):
             sizes.append(upto - flow.delivered)
         return upto
 
-    def counted_more(flow):
-        upto = take_more(flow)
+    def counted_more(flow, *args, **kwargs):
+        upto = take_more(flow, *args, **kwargs)
         if upto is not None:
             sizes.append(upto - flow.delivered)
         return upto

@@ -443,10 +443,11 @@ class _Flow:
             self.busy = True
             return self.boundaries.popleft() if self.boundaries else self.delivered
 
-    def take_more(self):
+    def take_more(self, last=True):
         """Owner thread, once it has delivered up to .handed_to: takes the
         values appended meanwhile (they were never handed over: no marker
-        of theirs is queued). Returns the count to deliver up to, or None."""
+        of theirs is queued). Returns the count to deliver up to, or None:
+        then, with @last, the owner is no longer busy."""
         with self.cond:
             if self.waiting:
                 self.cond.notify()
@@ -454,7 +455,8 @@ class _Flow:
                     and self.appended > self.delivered):
                 self.handed_to = self.appended
                 return self.appended
-            self.busy = False
+            if last:
+                self.busy = False
             return None
 
     def wake(self):
@@ -761,7 +763,11 @@ def _deliver(worker, state, flow, upto, foreign):
             # Let a generator in a flood fill the next batch now, rather
             # than hand it over one value at a time after we are gone.
             time.sleep(0)
-        upto = flow.take_more()
+        upto = flow.take_more(last=False)
+        if upto is None:
+            # Still busy for a turn of the main loop: what the generator
+            # yields meanwhile needs no marker.
+            GLib.idle_add(_deliver_more, worker, flow)
 
 
 def _deliver_more(worker, flow):
