@@ -754,7 +754,7 @@ def _deliver(worker, state, flow, upto, foreign):
         flow.delivered += n
         if rounds >= 2 or time.monotonic() >= deadline:
             # The rest after a main-loop turn (frames are drawn in a flood).
-            GLib.idle_add(_deliver_more, worker, flow)
+            _deliver_later(worker, flow)
             with flow.cond:
                 if flow.waiting:
                     flow.cond.notify()
@@ -767,7 +767,16 @@ def _deliver(worker, state, flow, upto, foreign):
         if upto is None:
             # Still busy for a turn of the main loop: what the generator
             # yields meanwhile needs no marker.
-            GLib.idle_add(_deliver_more, worker, flow)
+            _deliver_later(worker, flow)
+
+
+def _deliver_later(worker, flow):
+    """An idle callback on the worker's owner context (not necessarily the
+    global default one) calls _deliver_more()."""
+    source = GLib.Idle()
+    source.set_priority(GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
+    source.set_callback(lambda *args: _deliver_more(worker, flow))
+    source.attach(Tw.Worker.get_context(worker))
 
 
 def _deliver_more(worker, flow):
