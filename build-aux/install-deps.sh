@@ -7,7 +7,8 @@ set -eu
 BUILD="meson ninja-build pkg-config gcc libglib2.0-dev gettext"
 TESTS="$BUILD valgrind xvfb xauth python3-gi python3-pytest gjs valac \
   gobject-introspection libgirepository1.0-dev gir1.2-gtk-4.0 libgtk-4-dev \
-  python3-numpy clang libclang-rt-14-dev"
+  python3-numpy python3-distributed python3-dask clang libclang-rt-14-dev \
+  dpkg-dev xz-utils libpcre2-dev libffi-dev zlib1g-dev"
 DEMO="$BUILD libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth"
 DOCS="$BUILD gobject-introspection libgirepository1.0-dev gi-docgen"
 BENCH="$BUILD python3-gi gobject-introspection libgirepository1.0-dev \

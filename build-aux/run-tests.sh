@@ -1,14 +1,19 @@
 #!/bin/sh
-# Builds threadworker and runs every test, in three passes:
+# Builds threadworker and runs every test, in four passes:
 #   1. every suite in the normal build ($BUILDDIR, default _build);
 #   2. the C suites of that build under valgrind memcheck (leaks and memory
 #      errors fail; meson test --setup valgrind);
 #   3. the C suites and a short libFuzzer run of the model in an
 #      AddressSanitizer + UndefinedBehaviorSanitizer build made with clang
-#      ($SANITIZE_BUILDDIR, default _build-sanitize; --setup asan).
-# Installs what it needs first. About 2 minutes on 2 cores.
+#      ($SANITIZE_BUILDDIR, default _build-sanitize; --setup asan);
+#   4. the C suites under ThreadSanitizer, in a TSan build against a GLib
+#      built with TSan from Debian's source package ($TSAN_BUILDDIR, default
+#      _build-tsan; build-aux/tsan-pass.sh; --setup tsan).
+# Installs what it needs first. About 2 minutes on 2 cores, plus about
+# 3 minutes the first time for the TSan GLib (kept for later runs).
 # Arguments are passed to the first pass's `meson test` (e.g. a suite).
-# TW_RELIABILITY=0 skips passes 2 and 3 for a quick local run.
+# TW_RELIABILITY=0 skips passes 2, 3 and 4 for a quick local run; TW_TSAN=0
+# skips pass 4 only.
 # The last line is the real total of all passes: "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -17,13 +22,16 @@ build-aux/install-deps.sh --tests || exit 1
 
 BUILDDIR=${BUILDDIR:-_build}
 SANITIZE_BUILDDIR=${SANITIZE_BUILDDIR:-_build-sanitize}
+TSAN_BUILDDIR=${TSAN_BUILDDIR:-_build-tsan}
+export TSAN_BUILDDIR
 status=0
 logs=""
 failed_steps=""
 
 # Each pass writes its own log; drop last run's so only this run counts.
 rm -f "$BUILDDIR/meson-logs/testlog.json" "$BUILDDIR/meson-logs/testlog-valgrind.json" \
-      "$SANITIZE_BUILDDIR/meson-logs/testlog-asan.json"
+      "$SANITIZE_BUILDDIR/meson-logs/testlog-asan.json" \
+      "$TSAN_BUILDDIR/tw/meson-logs/testlog-tsan.json"
 
 # 1. The normal build, every suite.
 if [ ! -d "$BUILDDIR" ]; then
@@ -59,6 +67,16 @@ if [ "${TW_RELIABILITY:-1}" != 0 ]; then
     logs="$logs $SANITIZE_BUILDDIR/meson-logs/testlog-asan.json"
   else
     failed_steps="$failed_steps --failed-step build($SANITIZE_BUILDDIR)"
+  fi
+
+  # 4. ThreadSanitizer, with its own GLib (fetched and built the first time).
+  if [ "${TW_TSAN:-1}" != 0 ]; then
+    build-aux/tsan-pass.sh
+    case $? in
+      0) logs="$logs $TSAN_BUILDDIR/tw/meson-logs/testlog-tsan.json" ;;
+      1) logs="$logs $TSAN_BUILDDIR/tw/meson-logs/testlog-tsan.json"; status=1 ;;
+      *) failed_steps="$failed_steps --failed-step build($TSAN_BUILDDIR)" ;;
+    esac
   fi
 fi
 

@@ -126,6 +126,10 @@ job_work (TwWorker *worker,
 /* ------------------------------------------------------------------------ */
 /* The page (main thread)                                                   */
 
+/* Start and Retry are the worker's own actions (worker.start,
+ * worker.restart): the page has no handler for them. The work reads the
+ * settings when a run begins, so they are handed over as they change. */
+
 static void
 log_append (TwDemoErrorsPage *self,
             const char       *signal_name,
@@ -173,7 +177,6 @@ on_started (TwWorker         *worker,
             TwDemoErrorsPage *self)
 {
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->banner_revealer), FALSE);
-  gtk_widget_set_sensitive (self->start_button, FALSE);
   log_append (self, "started", NULL, NULL);
 }
 
@@ -234,7 +237,6 @@ on_finished (TwWorker         *worker,
              TwDemoErrorsPage *self)
 {
   log_append (self, "finished", NULL, NULL);
-  gtk_widget_set_sensitive (self->start_button, TRUE);
 
   if (self->script_task != NULL && !tw_worker_get_is_running (worker))
     {
@@ -263,21 +265,6 @@ apply_settings (TwDemoErrorsPage *self)
                                          ? FAILURE_CHECKSUM : (gint) selected);
   g_atomic_int_set (&self->job->fail_at,
                     gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->fail_at_spin)));
-}
-
-static void
-on_start_clicked (TwDemoErrorsPage *self)
-{
-  apply_settings (self);
-  if (!tw_worker_get_is_running (self->worker))
-    tw_worker_start (self->worker);
-}
-
-static void
-on_retry_clicked (TwDemoErrorsPage *self)
-{
-  apply_settings (self);
-  tw_worker_restart (self->worker);
 }
 
 static void
@@ -320,7 +307,9 @@ tw_demo_errors_page_dispose (GObject *object)
 {
   TwDemoErrorsPage *self = TW_DEMO_ERRORS_PAGE (object);
 
-  tw_demo_drop_worker (&self->worker, self);
+  /* quit_with() quits the run and drops the page's handlers at the end of
+   * this dispose. */
+  g_clear_object (&self->worker);
   if (self->script_task != NULL)
     tw_demo_script_return (&self->script_task,
                            g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -374,7 +363,7 @@ banner_new (TwDemoErrorsPage *self)
 
   button = gtk_button_new_with_mnemonic (_("_Retry"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  g_signal_connect_swapped (button, "clicked", G_CALLBACK (on_retry_clicked), self);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "worker.restart");
   gtk_box_append (GTK_BOX (banner), button);
   button = gtk_button_new_with_mnemonic (_("_Dismiss"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
@@ -402,6 +391,9 @@ tw_demo_errors_page_init (TwDemoErrorsPage *self)
   self->job = g_new0 (Job, 1);
   self->worker = tw_function_worker_new (job_work, self->job, g_free);
   tw_worker_set_name (self->worker, _("Item processor"));
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "worker",
+                                  tw_worker_get_actions (self->worker));
+  tw_worker_quit_with (self->worker, self);
 
   tw_demo_add_header (box, _("Errors"),
                       _("A function worker processes ten items and fails part-way. The "
@@ -434,6 +426,7 @@ tw_demo_errors_page_init (TwDemoErrorsPage *self)
 
   row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->start_button = gtk_button_new_with_mnemonic (_("_Start"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->start_button), "worker.start");
   gtk_widget_add_css_class (self->start_button, "suggested-action");
   gtk_box_append (GTK_BOX (row), self->start_button);
   self->progress_bar = gtk_progress_bar_new ();
@@ -470,7 +463,11 @@ tw_demo_errors_page_init (TwDemoErrorsPage *self)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), self->log_list);
   gtk_box_append (box, scrolled);
 
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
+  apply_settings (self);
+  g_signal_connect_swapped (self->failure_dropdown, "notify::selected",
+                            G_CALLBACK (apply_settings), self);
+  g_signal_connect_swapped (self->fail_at_spin, "value-changed",
+                            G_CALLBACK (apply_settings), self);
 
   g_signal_connect (self->worker, "started", G_CALLBACK (on_started), self);
   g_signal_connect (self->worker, "warned", G_CALLBACK (on_warned), self);

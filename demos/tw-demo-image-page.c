@@ -342,6 +342,19 @@ frame_painted_cb (GdkFrameClock   *frame_clock,
     }
 }
 
+/* A frame clock drops its handlers itself when its window is destroyed,
+ * which can come before the page's dispose: disconnect only what is still
+ * connected. */
+static void
+forget_frame_clock (TwDemoImagePage *self)
+{
+  if (self->after_paint_id != 0 &&
+      g_signal_handler_is_connected (self->frame_clock, self->after_paint_id))
+    g_signal_handler_disconnect (self->frame_clock, self->after_paint_id);
+  self->after_paint_id = 0;
+  g_clear_object (&self->frame_clock);
+}
+
 static void
 stop_measuring_frames (TwDemoImagePage *self)
 {
@@ -350,9 +363,7 @@ stop_measuring_frames (TwDemoImagePage *self)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  if (self->after_paint_id != 0)
-    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
-  g_clear_object (&self->frame_clock);
+  forget_frame_clock (self);
 }
 
 /* Measures how long the UI went without a frame while the worker runs: the
@@ -371,9 +382,8 @@ tick_cb (GtkWidget     *widget,
   self->trace_frame_time = frame_time;
   if (self->frame_clock != frame_clock)
     {
-      if (self->after_paint_id != 0)
-        g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
-      g_set_object (&self->frame_clock, frame_clock);
+      forget_frame_clock (self);
+      self->frame_clock = g_object_ref (frame_clock);
       self->after_paint_id = g_signal_connect (frame_clock, "after-paint",
                                                G_CALLBACK (frame_painted_cb), self);
     }
@@ -386,28 +396,6 @@ tick_cb (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
-static void
-update_controls (TwDemoImagePage *self)
-{
-  TwWorkerState state = tw_worker_get_state (self->worker);
-  gboolean running = tw_worker_get_is_running (self->worker);
-  gboolean stopping = tw_worker_get_abort_requested (self->worker);
-
-  gtk_widget_set_sensitive (self->start_button, !running);
-  gtk_widget_set_sensitive (self->pause_button, running && !stopping);
-  gtk_widget_set_sensitive (self->stop_button, running && !stopping);
-  gtk_button_set_label (GTK_BUTTON (self->pause_button),
-                        state == TW_WORKER_STATE_PAUSED ? _("Res_ume") : _("_Pause"));
-  gtk_label_set_text (GTK_LABEL (self->state_label), tw_demo_state_to_string (state));
-}
-
-static void
-on_worker_notify (GObject    *object,
-                  GParamSpec *pspec,
-                  gpointer    user_data)
-{
-  update_controls (user_data);
-}
 
 static void
 on_started (TwWorker        *worker,
@@ -472,31 +460,6 @@ on_finished (TwWorker        *worker,
 }
 
 static void
-on_start_clicked (TwDemoImagePage *self)
-{
-  if (!tw_worker_get_is_running (self->worker))
-    tw_worker_start (self->worker);
-}
-
-static void
-on_pause_clicked (TwDemoImagePage *self)
-{
-  tw_worker_toggle_pause (self->worker);
-}
-
-static void
-on_stop_clicked (TwDemoImagePage *self)
-{
-  tw_worker_quit (self->worker);
-}
-
-static void
-on_restart_clicked (TwDemoImagePage *self)
-{
-  tw_worker_restart (self->worker);
-}
-
-static void
 on_latest_switch_notify (TwDemoImagePage *self)
 {
   tw_worker_set_yield_policy (self->worker,
@@ -540,7 +503,9 @@ tw_demo_image_page_dispose (GObject *object)
 
   g_clear_handle_id (&self->figures_source, g_source_remove);
   stop_measuring_frames (self);
-  tw_demo_drop_worker (&self->worker, self);
+  /* The run is quit, and the page's handlers dropped, by quit_with() when
+   * this dispose ends. */
+  g_clear_object (&self->worker);
   if (self->script_task != NULL)
     tw_demo_script_return (&self->script_task,
                            g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -560,11 +525,16 @@ tw_demo_image_page_class_init (TwDemoImagePageClass *klass)
   frame_images_quark = g_quark_from_static_string ("tw-demo-frame-images");
 }
 
+/* A button that activates one of the worker's actions ("worker.start"):
+ * the action enables it, and clicking it calls the worker's method. */
 static GtkWidget *
-button_new (const char *label)
+button_new (GtkWidget  *button,
+            const char *label,
+            const char *action_name)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
-
+  gtk_button_set_label (GTK_BUTTON (button), label);
+  gtk_button_set_use_underline (GTK_BUTTON (button), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
   gtk_widget_set_hexpand (button, TRUE);
   return button;
 }
@@ -582,6 +552,13 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   self->worker = tw_generator_worker_new (projection_step, self->projection, projection_free);
   tw_worker_set_name (self->worker, _("Mean projection"));
   tw_worker_set_max_pending_yields (self->worker, MAX_PENDING_FRAMES);
+  /* The buttons below name these actions; no handler of the page starts,
+   * pauses or stops the worker. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "worker",
+                                  tw_worker_get_actions (self->worker));
+  /* Closing the window (disposing the page) quits the run, and none of the
+   * page's handlers runs after that. */
+  tw_worker_quit_with (self->worker, self);
 
   tw_demo_add_header (box, _("Progressive image"),
                       _("The mean of 1024 random 512×512 images, computed on a worker "
@@ -627,12 +604,13 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_column_homogeneous (GTK_GRID (grid), TRUE);
-  self->start_button = button_new (_("_Start"));
+  self->start_button = button_new (gtk_button_new (), _("_Start"), "worker.start");
   gtk_widget_add_css_class (self->start_button, "suggested-action");
-  self->pause_button = button_new (_("_Pause"));
-  self->stop_button = button_new (_("S_top"));
+  /* Pressed while a pause is asked for: toggle-pause's state. */
+  self->pause_button = button_new (gtk_toggle_button_new (), _("_Pause"), "worker.toggle-pause");
+  self->stop_button = button_new (gtk_button_new (), _("S_top"), "worker.quit");
   gtk_widget_add_css_class (self->stop_button, "destructive-action");
-  self->restart_button = button_new (_("_Restart"));
+  self->restart_button = button_new (gtk_button_new (), _("_Restart"), "worker.restart");
   gtk_grid_attach (GTK_GRID (grid), self->start_button, 0, 0, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->pause_button, 1, 0, 1, 1);
   gtk_grid_attach (GTK_GRID (grid), self->stop_button, 0, 1, 1, 1);
@@ -683,20 +661,15 @@ tw_demo_image_page_init (TwDemoImagePage *self)
   gtk_widget_set_tooltip_text (self->stall_label,
                                _("Measured from the first frame the window showed after the start"));
 
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
-  g_signal_connect_swapped (self->pause_button, "clicked", G_CALLBACK (on_pause_clicked), self);
-  g_signal_connect_swapped (self->stop_button, "clicked", G_CALLBACK (on_stop_clicked), self);
-  g_signal_connect_swapped (self->restart_button, "clicked", G_CALLBACK (on_restart_clicked), self);
   g_signal_connect_swapped (self->latest_switch, "notify::active",
                             G_CALLBACK (on_latest_switch_notify), self);
 
-  g_signal_connect (self->worker, "notify::state", G_CALLBACK (on_worker_notify), self);
-  g_signal_connect (self->worker, "notify::abort-requested", G_CALLBACK (on_worker_notify), self);
+  g_object_bind_property_full (self->worker, "state", self->state_label, "label",
+                               G_BINDING_SYNC_CREATE, tw_demo_state_to_label, NULL, NULL, NULL);
   g_signal_connect (self->worker, "started", G_CALLBACK (on_started), self);
   g_signal_connect (self->worker, "yielded", G_CALLBACK (on_yielded), self);
   g_signal_connect (self->worker, "finished", G_CALLBACK (on_finished), self);
 
-  update_controls (self);
   update_figures (self, RATE_KEEP);
 }
 

@@ -147,7 +147,6 @@ on_started (TwWorker       *worker,
   gtk_label_set_text (GTK_LABEL (self->history_label), "");
   gtk_label_set_text (GTK_LABEL (self->result_label), "…");
   tw_demo_set_status (self->status_label, _("Multiplying…"), FALSE);
-  gtk_widget_set_sensitive (self->start_button, FALSE);
   gtk_widget_set_sensitive (self->entry, TRUE);
 }
 
@@ -211,7 +210,6 @@ static void
 on_finished (TwWorker       *worker,
              TwDemoSendPage *self)
 {
-  gtk_widget_set_sensitive (self->start_button, TRUE);
   gtk_button_set_label (GTK_BUTTON (self->start_button), _("Play _again"));
   /* Like napari's example: no more input once the game is over. */
   gtk_widget_grab_focus (self->start_button);
@@ -264,13 +262,6 @@ on_send (TwDemoSendPage *self)
 }
 
 static void
-on_start_clicked (TwDemoSendPage *self)
-{
-  if (!tw_worker_get_is_running (self->worker))
-    tw_worker_start (self->worker);
-}
-
-static void
 tw_demo_send_page_script_async (TwDemoPage          *page,
                                 guint                n_frames,
                                 GCancellable        *cancellable,
@@ -303,7 +294,9 @@ tw_demo_send_page_dispose (GObject *object)
 {
   TwDemoSendPage *self = TW_DEMO_SEND_PAGE (object);
 
-  tw_demo_drop_worker (&self->worker, self);
+  /* quit_with() quits the run and drops the page's handlers at the end of
+   * this dispose. */
+  g_clear_object (&self->worker);
   if (self->script_task != NULL)
     tw_demo_script_return (&self->script_task,
                            g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -343,6 +336,10 @@ tw_demo_send_page_init (TwDemoSendPage *self)
   self->worker = tw_generator_worker_new (multiplier_step, g_new0 (Multiplier, 1),
                                           multiplier_free);
   tw_worker_set_name (self->worker, _("Multiplier"));
+  /* Start is the worker's own action; closing the window quits the game. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "worker",
+                                  tw_worker_get_actions (self->worker));
+  tw_worker_quit_with (self->worker, self);
 
   tw_demo_add_header (box, _("Send"),
                       _("A cumulative multiplier running on a worker thread. After each "
@@ -351,6 +348,7 @@ tw_demo_send_page_init (TwDemoSendPage *self)
                         "worker returns a message when the product reaches 0."));
 
   self->start_button = gtk_button_new_with_mnemonic (_("_Start"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->start_button), "worker.start");
   gtk_widget_add_css_class (self->start_button, "suggested-action");
   gtk_widget_set_halign (self->start_button, GTK_ALIGN_START);
   gtk_box_append (box, self->start_button);
@@ -413,7 +411,6 @@ tw_demo_send_page_init (TwDemoSendPage *self)
   set_input_enabled (self, FALSE);
   gtk_widget_set_sensitive (self->entry, FALSE);
 
-  g_signal_connect_swapped (self->start_button, "clicked", G_CALLBACK (on_start_clicked), self);
   g_signal_connect_swapped (self->entry, "activate", G_CALLBACK (on_send), self);
   g_signal_connect_swapped (self->send_button, "clicked", G_CALLBACK (on_send), self);
 

@@ -80,7 +80,6 @@ static void
 update_controls (TwDemoSubprocessPage *self)
 {
   gboolean running = self->worker != NULL && tw_worker_get_is_running (self->worker);
-  gboolean stopping = running && tw_worker_get_abort_requested (self->worker);
   TwWorkerState state = self->worker != NULL ? tw_worker_get_state (self->worker)
                                              : TW_WORKER_STATE_IDLE;
   char buffer[32];
@@ -89,10 +88,6 @@ update_controls (TwDemoSubprocessPage *self)
   /* Read-only rather than insensitive: it may have the focus. */
   gtk_editable_set_editable (GTK_EDITABLE (self->command_entry), !running);
   gtk_widget_set_sensitive (self->preset_dropdown, !running);
-  gtk_widget_set_sensitive (self->pause_button, running && !stopping);
-  gtk_widget_set_sensitive (self->stop_button, running && !stopping);
-  gtk_button_set_label (GTK_BUTTON (self->pause_button),
-                        state == TW_WORKER_STATE_PAUSED ? _("Res_ume") : _("_Pause"));
   gtk_label_set_text (GTK_LABEL (self->state_label), tw_demo_state_to_string (state));
   g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, self->n_lines);
   gtk_label_set_text (GTK_LABEL (self->count_label), buffer);
@@ -276,6 +271,11 @@ on_run_clicked (TwDemoSubprocessPage *self)
   self->worker = g_steal_pointer (&worker);
   tw_worker_set_name (self->worker, argv[0]);
   tw_worker_set_max_pending_yields (self->worker, 1024);
+  /* Pause and Stop name this worker's actions; the group replaces the
+   * previous worker's. Closing the window quits the command. */
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "worker",
+                                  tw_worker_get_actions (self->worker));
+  tw_worker_quit_with (self->worker, self);
 
   gtk_string_list_splice (self->lines, 0, g_list_model_get_n_items (G_LIST_MODEL (self->lines)),
                           NULL);
@@ -307,20 +307,6 @@ on_run_clicked (TwDemoSubprocessPage *self)
 
   tw_worker_start (self->worker);
   update_controls (self);
-}
-
-static void
-on_pause_clicked (TwDemoSubprocessPage *self)
-{
-  if (self->worker != NULL)
-    tw_worker_toggle_pause (self->worker);
-}
-
-static void
-on_stop_clicked (TwDemoSubprocessPage *self)
-{
-  if (self->worker != NULL)
-    tw_worker_quit (self->worker);
 }
 
 static void
@@ -423,6 +409,15 @@ tw_demo_subprocess_page_init (TwDemoSubprocessPage *self)
   g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
 
   tw_demo_init_page_box (box);
+  /* No command yet: the buttons find no "worker" actions and stay
+   * insensitive. Each run replaces this group with its worker's. (Inserted
+   * before the buttons exist: GTK 4.8 does not show them a group inserted
+   * on an ancestor that had none when they were made.) */
+  {
+    g_autoptr(GSimpleActionGroup) none = g_simple_action_group_new ();
+
+    gtk_widget_insert_action_group (GTK_WIDGET (self), "worker", G_ACTION_GROUP (none));
+  }
 
   self->lines = gtk_string_list_new (NULL);
   self->pending = g_ptr_array_new_with_free_func (g_free);
@@ -431,7 +426,8 @@ tw_demo_subprocess_page_init (TwDemoSubprocessPage *self)
                       _("A command run as a child process by a subprocess worker. Each "
                         "line it prints is yielded and lands in the list; lines of the "
                         "form “PROGRESS 0.42 text” drive the progress bar. Pause stops the "
-                        "process (SIGSTOP), Resume continues it, Stop terminates it. The "
+                        "process (SIGSTOP) and stays pressed until it is pressed again, which "
+                        "continues it; Stop terminates it. The "
                         "command runs without a shell unless it names one."));
 
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
@@ -463,9 +459,12 @@ tw_demo_subprocess_page_init (TwDemoSubprocessPage *self)
   self->run_button = gtk_button_new_with_mnemonic (_("R_un"));
   gtk_widget_add_css_class (self->run_button, "suggested-action");
   gtk_box_append (GTK_BOX (row), self->run_button);
-  self->pause_button = gtk_button_new_with_mnemonic (_("_Pause"));
+  /* The worker's actions; pressed while a pause is asked for. */
+  self->pause_button = gtk_toggle_button_new_with_mnemonic (_("_Pause"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->pause_button), "worker.toggle-pause");
   gtk_box_append (GTK_BOX (row), self->pause_button);
   self->stop_button = gtk_button_new_with_mnemonic (_("S_top"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->stop_button), "worker.quit");
   gtk_widget_add_css_class (self->stop_button, "destructive-action");
   gtk_box_append (GTK_BOX (row), self->stop_button);
   self->progress_bar = gtk_progress_bar_new ();
@@ -523,8 +522,6 @@ tw_demo_subprocess_page_init (TwDemoSubprocessPage *self)
                             G_CALLBACK (on_preset_selected), self);
   g_signal_connect_swapped (self->command_entry, "activate", G_CALLBACK (on_run_clicked), self);
   g_signal_connect_swapped (self->run_button, "clicked", G_CALLBACK (on_run_clicked), self);
-  g_signal_connect_swapped (self->pause_button, "clicked", G_CALLBACK (on_pause_clicked), self);
-  g_signal_connect_swapped (self->stop_button, "clicked", G_CALLBACK (on_stop_clicked), self);
 
   on_preset_selected (self);
   update_controls (self);

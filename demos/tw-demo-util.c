@@ -127,17 +127,6 @@ tw_demo_script_return (GTask  **task,
 }
 
 void
-tw_demo_drop_worker (TwWorker **worker,
-                     gpointer   page)
-{
-  if (*worker == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (*worker, page);
-  tw_worker_quit (*worker);
-  g_clear_object (worker);
-}
-
-void
 tw_demo_set_status (GtkWidget  *label,
                     const char *text,
                     gboolean    is_error)

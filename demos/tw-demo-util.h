@@ -52,10 +52,4 @@ void        tw_demo_set_status      (GtkWidget  *label,
 void        tw_demo_script_return   (GTask     **task,
                                      GError     *error);
 
-/* Lets go of a page's worker: disconnects the page's handlers, asks the
- * worker to quit (a running worker keeps itself alive until `finished`)
- * and clears *@worker. */
-void        tw_demo_drop_worker     (TwWorker  **worker,
-                                     gpointer    page);
-
 G_END_DECLS

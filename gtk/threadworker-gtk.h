@@ -22,5 +22,7 @@ G_BEGIN_DECLS
 TW_GTK_AVAILABLE_IN_ALL
 void tw_gtk_sync_to_frames (TwWorker  *worker,
                             GtkWidget *widget);
+TW_GTK_AVAILABLE_IN_ALL
+void tw_gtk_register_value_sizes (void);
 
 G_END_DECLS

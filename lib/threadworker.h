@@ -10,6 +10,7 @@
 # include "tw-version.h"
 # include "tw-version-macros.h"
 # include "tw-enums.h"
+# include "tw-value-size.h"
 # include "tw-worker.h"
 # include "tw-function-worker.h"
 # include "tw-generator-worker.h"

@@ -1,6 +1,8 @@
-/* tw-dispatch-private.h: the cross-thread event queue. Worker threads push
- * events; one GSource per owner GMainContext drains them in batches, within a
- * time budget, so one wakeup carries many events and redraw is never starved.
+/* tw-dispatch-private.h: the cross-thread event queue. Any thread pushes
+ * items; one GSource per owner GMainContext drains them in batches, within a
+ * time budget, so one wakeup carries many items and redraw is never starved.
+ * An item carries the function that dispatches it: the queue knows nothing
+ * of what it carries (the worker's events, tw-worker-private.h).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,17 +12,28 @@
 
 G_BEGIN_DECLS
 
-typedef struct _TwDispatcher TwDispatcher;
-typedef struct _TwEvent      TwEvent;
+typedef struct _TwDispatcher   TwDispatcher;
+typedef struct _TwDispatchItem TwDispatchItem;
+
+/* Owner thread: handles @item, which the dispatcher no longer holds. */
+typedef void (*TwDispatchFunc) (TwDispatchItem *item);
+
+/* Embedded in what is dispatched. */
+struct _TwDispatchItem
+{
+  GList           link;       /* the dispatcher's until @dispatch is called */
+  TwDispatchFunc  dispatch;
+};
 
 /* Time one dispatch may spend before it hands the loop back (microseconds). */
 #define TW_DISPATCH_BUDGET_USEC 4000
 
 TwDispatcher *_tw_dispatcher_ref_for_context (GMainContext *context);
 void          _tw_dispatcher_unref           (TwDispatcher *self);
-/* Any thread. Takes ownership of @event. Events of one producer are
- * dispatched in the order they were pushed. */
-void          _tw_dispatcher_push            (TwDispatcher *self,
-                                              TwEvent      *event);
+/* Any thread. Holds @item until it calls item->dispatch on the owner
+ * context. Items of one producer are dispatched in the order they were
+ * pushed. */
+void          _tw_dispatcher_push            (TwDispatcher   *self,
+                                              TwDispatchItem *item);
 
 G_END_DECLS

@@ -1,18 +1,19 @@
-/* tw-dispatch.c: the cross-thread event queue and the one GSource per owner
- * context that drains it. Producers (worker threads) append under a lock and
- * wake the context only when the queue goes from idle to armed; the source
- * takes the whole queue in one go and dispatches it within a time budget.
+/* tw-dispatch.c: the cross-thread queue and the one GSource per owner context
+ * that drains it. Producers (any thread) append under a lock and wake the
+ * context only when the queue goes from idle to armed; the source (owner
+ * thread) takes the whole queue in one go and calls each item's dispatch
+ * function within a time budget. It knows nothing of what the items are.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
-#include "tw-worker-private.h"
+#include "tw-dispatch-private.h"
 
 /* The dispatcher is the GSource itself: its memory lives as long as the
  * source, and GLib holds a reference while the source dispatches, so the last
- * worker of a context may be finalized from inside a dispatch. `users` counts
- * the workers; when it drops to zero the source is destroyed. */
+ * user of a context (a worker) may be finalized from inside a dispatch.
+ * `users` counts them; when it drops to zero the source is destroyed. */
 struct _TwDispatcher
 {
   GSource          source;
@@ -20,7 +21,7 @@ struct _TwDispatcher
   GMainContext    *context;
 
   GMutex           lock;
-  GQueue           incoming;  /* protected by lock */
+  GQueue           incoming;  /* TwDispatchItem*, protected by lock */
   gboolean         armed;     /* protected by lock: ready time is 0 */
 
   GQueue           local;     /* owner thread only: taken, not yet dispatched */
@@ -69,7 +70,9 @@ tw_dispatch_source_dispatch (GSource     *source,
    * source can recurse), and the nested dispatch must continue in order. */
   while ((link = g_queue_pop_head_link (&self->local)) != NULL)
     {
-      _tw_event_dispatch (link->data);
+      TwDispatchItem *item = link->data;
+
+      item->dispatch (item);
 
       if (g_get_monotonic_time () >= deadline)
         break;
@@ -108,7 +111,7 @@ tw_dispatch_source_finalize (GSource *source)
 {
   TwDispatcher *self = (TwDispatcher *) source;
 
-  /* No worker of this context is left, so no run can still push events. */
+  /* No user of this context is left, so nothing can still be pushed. */
   g_assert (self->incoming.length == 0);
   g_assert (self->local.length == 0);
 
@@ -181,17 +184,17 @@ _tw_dispatcher_unref (TwDispatcher *self)
 }
 
 void
-_tw_dispatcher_push (TwDispatcher *self,
-                     TwEvent      *event)
+_tw_dispatcher_push (TwDispatcher   *self,
+                     TwDispatchItem *item)
 {
-  event->link.data = event;
-  event->link.prev = event->link.next = NULL;
+  item->link.data = item;
+  item->link.prev = item->link.next = NULL;
 
   g_mutex_lock (&self->lock);
-  g_queue_push_tail_link (&self->incoming, &event->link);
+  g_queue_push_tail_link (&self->incoming, &item->link);
   if (!self->armed)
     {
-      /* Only the first event after a drain wakes the context. */
+      /* Only the first item after a drain wakes the context. */
       self->armed = TRUE;
       g_source_set_ready_time (&self->source, 0);
     }

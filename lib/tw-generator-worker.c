@@ -23,7 +23,8 @@
  * [method@Tw.Worker.pause] is in effect and stops there after
  * [method@Tw.Worker.quit]. A step that calls [method@Tw.Worker.return_value]
  * or [method@Tw.Worker.return_error] ends the run; a run whose last step
- * returns %FALSE without a result emits `returned` with an unset value.
+ * returns %FALSE without a result emits `returned` with nothing (a %NULL
+ * %G_TYPE_POINTER value, see [signal@Tw.Worker::returned]).
  *
  * ```c
  * static gboolean

@@ -1,7 +1,7 @@
-/* tw-pool.c: TwPool owns the threads runs execute on (a cache of idle threads
- * reused most-recently-idle first, after trio's thread cache), the limit on
- * concurrent runs with its FIFO of waiting runs, and the GListModel of live
- * workers with the shutdown helpers.
+/* tw-pool.c: TwPool: the limit on concurrent runs with its FIFO of waiting
+ * runs and the slots of paused runs (under the core's lock, any thread), the
+ * GListModel of live workers (the pool's context) and shutdown. The threads
+ * themselves are tw-thread-cache.c's.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tw-pool-private.h"
+#include "tw-thread-cache-private.h"
 #include "tw-worker-private.h"
 
 /**
@@ -60,7 +61,6 @@
  */
 
 typedef struct _TwPoolCore   TwPoolCore;
-typedef struct _TwPoolThread TwPoolThread;
 
 /* Shared with the threads, which outlive nothing but may outlive the GObject
  * for the instant between marking themselves idle and exiting. */
@@ -69,23 +69,11 @@ struct _TwPoolCore
   gatomicrefcount ref_count;
   GMutex          lock;
   guint           max_threads;
-  guint           idle_timeout_ms;
   guint           n_active;   /* runs executing and holding a slot */
   GQueue          waiting;    /* TwRun*, via run->pool_link, FIFO */
-  GQueue          idle;       /* TwPoolThread*, most recently idle first */
-  GPtrArray      *threads;    /* every live TwPoolThread */
+  TwThreadCache   cache;      /* its threads hold a reference on the core */
   TwPoolSlotHook  slot_hook;  /* tests only: see tw-pool-private.h */
   gpointer        slot_hook_data;
-};
-
-struct _TwPoolThread
-{
-  TwPoolCore *core;
-  GThread    *thread;
-  GCond       cond;
-  GList       idle_link;
-  TwRun      *job;
-  gboolean    exit;
 };
 
 struct _TwPool
@@ -126,8 +114,6 @@ static guint notify_signal;          /* GObject::notify */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 10000
 
-static GPrivate on_pool_thread;   /* set on every pool's threads */
-
 /* The functions of the pool's context thread refuse every other thread, the
  * work above all: quit_all() from a work would quit workers on its thread,
  * and the setters would notify there. The thread that created the pool or
@@ -140,7 +126,7 @@ tw_pool_is_owner_thread (TwPool *self)
   if (G_LIKELY (g_thread_self () == self->owner_thread) ||
       g_main_context_is_owner (self->context))
     return TRUE;
-  if (self->owner_thread == NULL && g_private_get (&on_pool_thread) == NULL &&
+  if (self->owner_thread == NULL && !_tw_thread_cache_is_cache_thread () &&
       g_main_context_acquire (self->context))
     {
       g_main_context_release (self->context);
@@ -157,7 +143,7 @@ owner_thread_or_critical (TwPool     *self,
     return TRUE;
   g_critical ("%s: must be called on the owner thread of the pool (the thread of "
               "its main context), not %s", func,
-              g_private_get (&on_pool_thread) != NULL ? "from a work" : "from another thread");
+              _tw_thread_cache_is_cache_thread () ? "from a work" : "from another thread");
   return FALSE;
 }
 
@@ -184,13 +170,10 @@ tw_pool_core_unref (TwPoolCore *core)
     return;
 
   g_assert (core->waiting.length == 0);
-  g_assert (core->threads->len == 0);
-  g_ptr_array_unref (core->threads);
+  _tw_thread_cache_clear (&core->cache);
   g_mutex_clear (&core->lock);
   g_free (core);
 }
-
-static gpointer tw_pool_thread_main (gpointer data);
 
 /* Called with core->lock held. Hands @run to an idle thread or a new one;
  * FALSE if no thread could be created. */
@@ -198,35 +181,13 @@ static gboolean
 tw_pool_core_dispatch_locked (TwPoolCore *core,
                               TwRun      *run)
 {
-  GList *link = g_queue_pop_head_link (&core->idle);
-  TwPoolThread *thread;
-  g_autoptr(GError) error = NULL;
+  guint n_threads = core->cache.threads->len;
 
-  if (link != NULL)
-    {
-      thread = link->data;
-      thread->job = run;
-      g_cond_signal (&thread->cond);
-      return TRUE;
-    }
-
-  thread = g_new0 (TwPoolThread, 1);
-  thread->core = tw_pool_core_ref (core);
-  thread->idle_link.data = thread;
-  thread->job = run;
-  g_cond_init (&thread->cond);
-  thread->thread = g_thread_try_new ("tw-worker", tw_pool_thread_main, thread, &error);
-  if (thread->thread == NULL)
-    {
-      g_warning ("threadworker: cannot create a thread: %s", error->message);
-      g_cond_clear (&thread->cond);
-      g_atomic_ref_count_dec (&core->ref_count);   /* never the last one */
-      g_free (thread);
-      return FALSE;
-    }
-  g_ptr_array_add (core->threads, thread);
-  TW_DEBUG ("Pool: a thread starts (%u threads, %u running work)",
-            core->threads->len, core->n_active);
+  if (!_tw_thread_cache_run_locked (&core->cache, run))
+    return FALSE;
+  if (core->cache.threads->len > n_threads)
+    TW_DEBUG ("Pool: a thread starts (%u threads, %u running work)",
+              core->cache.threads->len, core->n_active);
   return TRUE;
 }
 
@@ -252,87 +213,61 @@ tw_pool_core_start_waiting_locked (TwPoolCore *core)
     }
 }
 
+/* The thread cache's view of the pool. */
+
 static void
-tw_pool_thread_free (TwPoolThread *thread)
+tw_pool_cache_execute (gpointer job)
 {
-  TwPoolCore *core = thread->core;
-
-  g_cond_clear (&thread->cond);
-  g_free (thread);
-  tw_pool_core_unref (core);
+  _tw_run_execute (job);
 }
 
+/* On the run's thread, with core->lock held: @done_job gives up its slot,
+ * and the thread takes the next waiting run if there is room for it. */
 static gpointer
-tw_pool_thread_main (gpointer data)
+tw_pool_cache_next_job (gpointer owner,
+                        gpointer done_job)
 {
-  TwPoolThread *thread = data;
-  TwPoolCore *core = thread->core;
+  TwPoolCore *core = owner;
+  TwRun *run = done_job;
+  TwRun *next;
 
-  g_private_set (&on_pool_thread, thread);
-  g_mutex_lock (&core->lock);
-  for (;;)
-    {
-      TwRun *run;
-      gboolean keep;
+  if (!run->slot_released)
+    core->n_active--;
+  run->slot_released = FALSE;
 
-      if (thread->job == NULL && !thread->exit)
-        {
-          gint64 end_time = g_get_monotonic_time ()
-                            + (gint64) core->idle_timeout_ms * G_TIME_SPAN_MILLISECOND;
-
-          while (thread->job == NULL && !thread->exit)
-            if (!g_cond_wait_until (&thread->cond, &core->lock, end_time))
-              break;
-
-          if (thread->job == NULL && !thread->exit)
-            {
-              /* Idle for too long: leave the cache and exit on our own. */
-              g_queue_unlink (&core->idle, &thread->idle_link);
-              g_ptr_array_remove_fast (core->threads, thread);
-              TW_DEBUG ("Pool: a thread idle for %u ms exits (%u threads left)",
-                        core->idle_timeout_ms, core->threads->len);
-              g_thread_unref (thread->thread);
-              g_mutex_unlock (&core->lock);
-              tw_pool_thread_free (thread);
-              return NULL;
-            }
-        }
-      if (thread->job == NULL)
-        break;   /* exit requested by release_threads(), which joins us */
-
-      run = g_steal_pointer (&thread->job);
-      g_mutex_unlock (&core->lock);
-
-      _tw_run_execute (run);
-
-      g_mutex_lock (&core->lock);
-      if (!run->slot_released)
-        core->n_active--;
-      run->slot_released = FALSE;
-
-      /* Mark ourselves idle (or take the next waiting run) before the end
-       * of the run is delivered, so its handlers can reuse this thread. */
-      keep = core->waiting.length > 0 && core->n_active < core->max_threads;
-      if (keep)
-        {
-          GList *link = g_queue_pop_head_link (&core->waiting);
-
-          thread->job = link->data;
-          thread->job->queued = FALSE;
-          core->n_active++;
-        }
-      else
-        g_queue_push_head_link (&core->idle, &thread->idle_link);
-      g_mutex_unlock (&core->lock);
-
-      _tw_run_push_done (run);   /* @run may be freed from here on */
-
-      g_mutex_lock (&core->lock);
-    }
-  g_mutex_unlock (&core->lock);
-
-  return NULL;
+  if (core->waiting.length == 0 || core->n_active >= core->max_threads)
+    return NULL;
+  next = g_queue_pop_head_link (&core->waiting)->data;
+  next->queued = FALSE;
+  core->n_active++;
+  return next;
 }
+
+static void
+tw_pool_cache_deliver (gpointer job)
+{
+  _tw_run_push_done (job);
+}
+
+static void
+tw_pool_cache_ref_core (gpointer owner)
+{
+  tw_pool_core_ref (owner);
+}
+
+static void
+tw_pool_cache_unref_core (gpointer owner)
+{
+  tw_pool_core_unref (owner);
+}
+
+static const TwThreadCacheFuncs tw_pool_cache_funcs = {
+  .execute = tw_pool_cache_execute,
+  .next_job = tw_pool_cache_next_job,
+  .deliver = tw_pool_cache_deliver,
+  .ref_owner = tw_pool_cache_ref_core,
+  .unref_owner = tw_pool_cache_unref_core,
+};
 
 void
 _tw_pool_submit (TwPool *self,
@@ -751,8 +686,8 @@ tw_pool_init (TwPool *self)
   g_atomic_ref_count_init (&core->ref_count);
   g_mutex_init (&core->lock);
   core->max_threads = MAX (2, g_get_num_processors ());
-  core->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
-  core->threads = g_ptr_array_new ();
+  _tw_thread_cache_init (&core->cache, &core->lock, &tw_pool_cache_funcs, core,
+                         DEFAULT_IDLE_TIMEOUT_MS);
 
   self->core = core;
   self->context = g_main_context_ref_thread_default ();
@@ -870,7 +805,7 @@ tw_pool_get_idle_timeout (TwPool *self)
   g_return_val_if_fail (TW_IS_POOL (self), 0);
 
   g_mutex_lock (&self->core->lock);
-  timeout = self->core->idle_timeout_ms;
+  timeout = self->core->cache.idle_timeout_ms;
   g_mutex_unlock (&self->core->lock);
 
   return timeout;
@@ -894,8 +829,8 @@ tw_pool_set_idle_timeout (TwPool *self,
   RETURN_IF_NOT_OWNER (self, /* void */);
 
   g_mutex_lock (&self->core->lock);
-  changed = self->core->idle_timeout_ms != milliseconds;
-  self->core->idle_timeout_ms = milliseconds;
+  changed = self->core->cache.idle_timeout_ms != milliseconds;
+  self->core->cache.idle_timeout_ms = milliseconds;
   g_mutex_unlock (&self->core->lock);
 
   if (changed)
@@ -950,7 +885,7 @@ tw_pool_get_n_threads (TwPool *self)
   g_return_val_if_fail (TW_IS_POOL (self), 0);
 
   g_mutex_lock (&self->core->lock);
-  n = self->core->threads->len;
+  n = self->core->cache.threads->len;
   g_mutex_unlock (&self->core->lock);
 
   return n;
@@ -1111,35 +1046,9 @@ tw_pool_await (TwPool  *self,
 void
 tw_pool_release_threads (TwPool *self)
 {
-  TwPoolCore *core;
-  g_autoptr(GPtrArray) leaving = g_ptr_array_new ();
-  GList *link;
-
   g_return_if_fail (TW_IS_POOL (self));
 
-  core = self->core;
-  g_mutex_lock (&core->lock);
-  while ((link = g_queue_pop_head_link (&core->idle)) != NULL)
-    {
-      TwPoolThread *thread = link->data;
-
-      thread->exit = TRUE;
-      g_cond_signal (&thread->cond);
-      g_ptr_array_remove_fast (core->threads, thread);
-      g_ptr_array_add (leaving, thread);
-    }
-  g_mutex_unlock (&core->lock);
-
-  for (guint i = 0; i < leaving->len; i++)
-    {
-      TwPoolThread *thread = g_ptr_array_index (leaving, i);
-
-      if (thread->thread == g_thread_self ())
-        g_thread_unref (thread->thread);   /* cannot join ourselves */
-      else
-        g_thread_join (thread->thread);
-      tw_pool_thread_free (thread);
-    }
+  _tw_thread_cache_release_idle (&self->core->cache);
 }
 
 typedef struct

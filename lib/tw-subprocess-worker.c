@@ -1,14 +1,15 @@
-/* tw-subprocess-worker.c: TwSubprocessWorker runs a program as a child process
- * in its own process group, yields its stdout lines, keeps a tail of its
- * stderr, writes sent values to its stdin, and quits, pauses and resumes it
- * with signals. One run = one child, watched from a pool thread.
+/* tw-subprocess-worker.c: TwSubprocessWorker's child control: it spawns the
+ * program in a process group of its own, quits, pauses and resumes the group
+ * with signals (SIGKILL after the kill timeout), writes sent values to its
+ * stdin and turns its exit into the result. One run = one child, watched from
+ * a pool thread; the owner thread only signals the group and wakes that
+ * thread. What the output means is tw-subprocess-protocol.c's.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 
+#include "tw-subprocess-protocol-private.h"
 #include "tw-subprocess-worker.h"
 #include "tw-worker-private.h"
 
@@ -144,8 +146,6 @@
 #define DEFAULT_KILL_TIMEOUT_MS    2000
 #define DEFAULT_STDERR_TAIL_LINES  10
 #define MAX_STDERR_TAIL_LINES      1000
-#define MAX_LINE_BYTES             65536
-#define MAX_STDERR_LINE_BYTES      4096
 #define READ_SIZE                  65536
 #define STDERR_DRAIN_READS         16
 #define GROUP_RECHECK_MS           20
@@ -217,6 +217,12 @@ wake_run_locked (TwSubprocessWorker *self)
     g_main_context_wakeup (self->run_context);
 }
 
+/* The write end of the pipe on which the child tells spawn_child() its pid,
+ * set by the spawning thread around g_subprocess_launcher_spawnv(). Thread
+ * local: fork() copies only the calling thread, so the child sees the value
+ * its own spawning thread set, whichever launcher and worker it comes from. */
+static _Thread_local int child_pid_fd = -1;
+
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void
 child_setup (gpointer user_data)
@@ -226,6 +232,16 @@ child_setup (gpointer user_data)
 
   /* Its own process group: quit, pause and resume signal all of it. */
   setpgid (0, 0);
+
+  /* GLib sets close-on-exec on this descriptor rather than closing it
+   * before child_setup runs; exec closes it. */
+  if (child_pid_fd >= 0)
+    {
+      pid_t pid = getpid ();
+      ssize_t written = write (child_pid_fd, &pid, sizeof pid);
+
+      (void) written;   /* a short pipe write of 4 bytes cannot happen */
+    }
 
   /* A fresh program: an ignored SIGPIPE or a blocked signal of the parent
    * would otherwise be inherited across exec. */
@@ -240,9 +256,6 @@ child_setup (gpointer user_data)
 /* A run (the run's thread)                                                 */
 
 typedef struct _Child Child;
-typedef void (*LineFunc) (Child      *child,
-                          const char *line,
-                          gsize       len);
 
 struct _Child
 {
@@ -263,10 +276,9 @@ struct _Child
   GSource               *recheck_source;
 
   guint8                *buffer;
-  GString               *out_line;      /* stdout line still without its newline */
-  GString               *err_line;      /* same for stderr */
-  GQueue                 err_tail;      /* char*, oldest first */
-  guint                  err_tail_max;
+  TwLineSplitter         out_lines;
+  TwLineSplitter         err_lines;
+  TwStderrTail           err_tail;
   gboolean               parse_progress;
 
   GBytes                *writing;       /* being written to stdin */
@@ -287,140 +299,31 @@ typedef enum {
   READ_END,
 } ReadResult;
 
-static char *
-to_utf8 (const char *bytes,
-         gsize       len)
-{
-  if (g_utf8_validate_len (bytes, len, NULL))
-    return g_strndup (bytes, len);
-  return g_utf8_make_valid (bytes, len);
-}
-
-/* Where to cut @str (@len bytes) so that the first piece has at most @max
- * bytes, preferably between two UTF-8 characters. */
-static gsize
-cut_point (const char *str,
-           gsize       len,
-           gsize       max)
-{
-  gsize cut = max;
-
-  if (len <= max)
-    return len;
-  for (guint i = 0; i < 3 && cut > 1 && ((guchar) str[cut] & 0xC0) == 0x80; i++)
-    cut--;
-  return ((guchar) str[cut] & 0xC0) == 0x80 ? max : cut;
-}
-
-/* Passes one line on, in pieces of at most @max bytes. */
 static void
-emit_line (Child      *child,
-           const char *line,
-           gsize       len,
-           gsize       max,
-           LineFunc    func)
+on_stdout_line (const char *line,
+                gsize       len,
+                gpointer    user_data)
 {
-  do
-    {
-      gsize n = cut_point (line, len, max);
-
-      func (child, line, n);
-      line += n;
-      len -= n;
-    }
-  while (len > 0);
-}
-
-/* Splits @data into lines for @func. A line without its newline yet waits
- * in @partial, but never more than @max bytes of it: an endless line is
- * passed on in pieces rather than buffered whole. */
-static void
-feed_lines (Child      *child,
-            GString    *partial,
-            const char *data,
-            gsize       len,
-            gsize       max,
-            LineFunc    func)
-{
-  const char *end = data + len;
-
-  while (data < end)
-    {
-      const char *newline = memchr (data, '\n', end - data);
-      const char *line;
-      gsize line_len;
-
-      if (newline == NULL)
-        {
-          g_string_append_len (partial, data, end - data);
-          while (partial->len > max)
-            {
-              gsize n = cut_point (partial->str, partial->len, max);
-
-              func (child, partial->str, n);
-              g_string_erase (partial, 0, n);
-            }
-          return;
-        }
-
-      if (partial->len > 0)
-        {
-          g_string_append_len (partial, data, newline - data);
-          line = partial->str;
-          line_len = partial->len;
-        }
-      else
-        {
-          line = data;
-          line_len = newline - data;
-        }
-      if (line_len > 0 && line[line_len - 1] == '\r')
-        line_len--;
-      emit_line (child, line, line_len, max, func);
-      g_string_truncate (partial, 0);
-      data = newline + 1;
-    }
-}
-
-/* `PROGRESS <fraction>[ <text>]`: applies it and returns TRUE, or returns
- * FALSE if @line is not such a line. */
-static gboolean
-apply_progress_line (Child      *child,
-                     const char *line)
-{
-  const char *number;
-  char *end = NULL;
-  double fraction;
-
-  if (!g_str_has_prefix (line, "PROGRESS "))
-    return FALSE;
-
-  number = line + strlen ("PROGRESS ");
-  if (*number == '\0' || g_ascii_isspace (*number))
-    return FALSE;
-  fraction = g_ascii_strtod (number, &end);
-  if (end == number || (*end != '\0' && *end != ' ') || !isfinite (fraction))
-    return FALSE;
-
-  tw_worker_set_progress (child->worker, fraction);
-  if (*end == ' ')
-    tw_worker_set_progress_text (child->worker, end + 1);
-  return TRUE;
-}
-
-static void
-on_stdout_line (Child      *child,
-                const char *line,
-                gsize       len)
-{
+  Child *child = user_data;
   g_autofree char *text = NULL;
+  const char *progress_text;
+  double fraction;
 
   if (child->dropping)
     return;
 
-  text = to_utf8 (line, len);
-  if (child->parse_progress && apply_progress_line (child, text))
-    return;
+  text = _tw_subprocess_to_utf8 (line, len);
+  if (child->parse_progress &&
+      _tw_subprocess_parse_progress (text, &fraction, &progress_text))
+    {
+      /* Fraction and text as one update: the owner never shows one without
+       * the other. */
+      if (progress_text != NULL)
+        tw_worker_set_progress_with_text (child->worker, fraction, progress_text);
+      else
+        tw_worker_set_progress (child->worker, fraction);
+      return;
+    }
 
   /* Blocks while the queue is full (backpressure) and while paused. */
   if (!tw_worker_yield_string (child->worker, text))
@@ -428,26 +331,21 @@ on_stdout_line (Child      *child,
 }
 
 static void
-on_stderr_line (Child      *child,
-                const char *line,
-                gsize       len)
+on_stderr_line (const char *line,
+                gsize       len,
+                gpointer    user_data)
 {
-  if (child->err_tail_max == 0)
-    return;
+  Child *child = user_data;
 
-  g_queue_push_tail (&child->err_tail, to_utf8 (line, len));
-  while (child->err_tail.length > child->err_tail_max)
-    g_free (g_queue_pop_head (&child->err_tail));
+  _tw_stderr_tail_push (&child->err_tail, line, len);
 }
 
-/* Reads once from @stream without blocking and feeds the lines to @func. At
- * the end of the stream, a last line without a newline is passed on too. */
+/* Reads once from @stream without blocking and feeds @lines. At the end of
+ * the stream, a last line without a newline is passed on too. */
 static ReadResult
 read_lines (Child                *child,
             GPollableInputStream *stream,
-            GString              *partial,
-            gsize                 max,
-            LineFunc              func)
+            TwLineSplitter       *lines)
 {
   g_autoptr(GError) error = NULL;
   gssize n;
@@ -456,7 +354,7 @@ read_lines (Child                *child,
                                                 NULL, &error);
   if (n > 0)
     {
-      feed_lines (child, partial, (const char *) child->buffer, n, max, func);
+      _tw_line_splitter_feed (lines, (const char *) child->buffer, n);
       return READ_DATA;
     }
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -472,11 +370,7 @@ read_lines (Child                *child,
       tw_worker_warn (child->worker, message);
     }
 
-  if (partial->len > 0)
-    {
-      emit_line (child, partial->str, partial->len, max, func);
-      g_string_truncate (partial, 0);
-    }
+  _tw_line_splitter_finish (lines);
   return READ_END;
 }
 
@@ -487,8 +381,7 @@ stdout_ready_cb (GObject  *stream,
   Child *child = user_data;
 
   /* One read per dispatch: pause and quit are looked at in between. */
-  if (read_lines (child, child->out, child->out_line, MAX_LINE_BYTES,
-                  on_stdout_line) != READ_END)
+  if (read_lines (child, child->out, &child->out_lines) != READ_END)
     return G_SOURCE_CONTINUE;
 
   child->out_eof = TRUE;
@@ -501,8 +394,7 @@ stderr_ready_cb (GObject  *stream,
 {
   Child *child = user_data;
 
-  if (read_lines (child, child->err, child->err_line, MAX_STDERR_LINE_BYTES,
-                  on_stderr_line) != READ_END)
+  if (read_lines (child, child->err, &child->err_lines) != READ_END)
     return G_SOURCE_CONTINUE;
 
   child->err_eof = TRUE;
@@ -743,8 +635,9 @@ spawn_child (Child   *child,
   TwSubprocessWorker *self = child->self;
   g_autoptr(GError) local_error = NULL;
   GSubprocess *subprocess;
-  const char *identifier;
-  GPid pid = 0;
+  int pid_pipe[2];
+  pid_t pid = 0;
+  gsize got = 0;
 
   if (self->argv == NULL || self->argv[0] == NULL || self->argv[0][0] == '\0')
     {
@@ -754,21 +647,48 @@ spawn_child (Child   *child,
       return NULL;
     }
 
+  /* The child writes its pid on this pipe from child_setup(). Not
+   * g_subprocess_get_identifier(): it reads the pid without a lock while
+   * GLib's worker thread clears it when the child exits, which a short-lived
+   * child does at any time after the spawn (a data race; ThreadSanitizer
+   * reports it). */
+  if (!g_unix_open_pipe (pid_pipe, FD_CLOEXEC, &local_error))
+    {
+      g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
+                   _("Cannot start “%s”: %s"), child->program, local_error->message);
+      return NULL;
+    }
+  child_pid_fd = pid_pipe[1];
   subprocess = g_subprocess_launcher_spawnv (self->launcher,
                                              (const char * const *) self->argv,
                                              &local_error);
+  child_pid_fd = -1;
+  close (pid_pipe[1]);
   if (subprocess == NULL)
     {
+      close (pid_pipe[0]);
       /* TRANSLATORS: the first %s is a program, the second an error message */
       g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
                    _("Cannot start “%s”: %s"), child->program, local_error->message);
       return NULL;
     }
 
-  /* NULL if it already exited and was reaped: nothing left to signal. */
-  identifier = g_subprocess_get_identifier (subprocess);
-  if (identifier != NULL)
-    pid = atoi (identifier);
+  /* Written before exec, so this does not block; end of file instead (no
+   * pid, nothing to signal) if the child failed before child_setup(). A
+   * child forked meanwhile by another thread holds the write end only until
+   * its own exec. */
+  while (got < sizeof pid)
+    {
+      ssize_t n = read (pid_pipe[0], (char *) &pid + got, sizeof pid - got);
+
+      if (n > 0)
+        got += n;
+      else if (n == 0 || errno != EINTR)
+        break;
+    }
+  close (pid_pipe[0]);
+  if (got < sizeof pid)
+    pid = 0;
 
   g_mutex_lock (&self->lock);
   if (pid > 0)
@@ -794,15 +714,8 @@ static void
 report_result (Child *child)
 {
   GSubprocess *subprocess = child->subprocess;
-  g_autoptr(GString) tail = g_string_new (NULL);
+  g_autofree char *tail = _tw_stderr_tail_join (&child->err_tail);
   GError *error;
-
-  for (const GList *l = child->err_tail.head; l != NULL; l = l->next)
-    {
-      if (tail->len > 0)
-        g_string_append_c (tail, '\n');
-      g_string_append (tail, l->data);
-    }
 
   if (g_subprocess_get_if_exited (subprocess))
     {
@@ -814,12 +727,12 @@ report_result (Child *child)
           return;
         }
 
-      if (tail->len > 0)
+      if (tail[0] != '\0')
         /* TRANSLATORS: %s is a program, %d its exit status; the last %s is
          * what the program wrote on its standard error, over several lines */
         error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
                              _("“%s” exited with status %d:\n%s"),
-                             child->program, status, tail->str);
+                             child->program, status, tail);
       else
         /* TRANSLATORS: %s is a program, %d its exit status */
         error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
@@ -830,13 +743,13 @@ report_result (Child *child)
     {
       int signum = g_subprocess_get_term_sig (subprocess);
 
-      if (tail->len > 0)
+      if (tail[0] != '\0')
         /* TRANSLATORS: the first %s is a program, %d a signal number, the
          * second %s the signal's description (“Segmentation fault”); the
          * last %s is what the program wrote on its standard error */
         error = g_error_new (TW_WORKER_ERROR, TW_WORKER_ERROR_FAILED,
                              _("“%s” was killed by signal %d (%s):\n%s"),
-                             child->program, signum, g_strsignal (signum), tail->str);
+                             child->program, signum, g_strsignal (signum), tail);
       else
         /* TRANSLATORS: the first %s is a program, %d a signal number, the
          * second %s the signal's description (“Segmentation fault”) */
@@ -891,11 +804,9 @@ watch_child (Child *child)
   /* It has exited: what it wrote to stderr is in the pipe now (bounded, in
    * case a process that inherited stderr goes on writing). */
   for (guint i = 0; i < STDERR_DRAIN_READS && !child->err_eof; i++)
-    if (read_lines (child, child->err, child->err_line, MAX_STDERR_LINE_BYTES,
-                    on_stderr_line) != READ_DATA)
+    if (read_lines (child, child->err, &child->err_lines) != READ_DATA)
       break;
-  if (child->err_line->len > 0)
-    on_stderr_line (child, child->err_line->str, child->err_line->len);
+  _tw_line_splitter_finish (&child->err_lines);
 
   if (!child->terminating)
     report_result (child);
@@ -931,12 +842,13 @@ tw_subprocess_worker_work (TwWorker     *worker,
   child.program = self->argv != NULL && self->argv[0] != NULL ? self->argv[0] : "";
   child.context = g_main_context_new ();
   child.buffer = g_malloc (READ_SIZE);
-  child.out_line = g_string_new (NULL);
-  child.err_line = g_string_new (NULL);
-  g_queue_init (&child.err_tail);
+  _tw_line_splitter_init (&child.out_lines, TW_SUBPROCESS_MAX_LINE_BYTES,
+                          on_stdout_line, &child);
+  _tw_line_splitter_init (&child.err_lines, TW_SUBPROCESS_MAX_STDERR_LINE_BYTES,
+                          on_stderr_line, &child);
 
   g_mutex_lock (&self->lock);
-  child.err_tail_max = self->stderr_tail_lines;
+  _tw_stderr_tail_init (&child.err_tail, self->stderr_tail_lines);
   child.parse_progress = self->parse_progress;
   self->run_context = g_main_context_ref (child.context);
   g_mutex_unlock (&self->lock);
@@ -965,9 +877,9 @@ tw_subprocess_worker_work (TwWorker     *worker,
   g_main_context_pop_thread_default (child.context);
   g_main_context_unref (child.context);
 
-  g_queue_clear_full (&child.err_tail, g_free);
-  g_string_free (child.out_line, TRUE);
-  g_string_free (child.err_line, TRUE);
+  _tw_stderr_tail_clear (&child.err_tail);
+  _tw_line_splitter_clear (&child.out_lines);
+  _tw_line_splitter_clear (&child.err_lines);
   g_free (child.buffer);
 
   /* Take a SIGPIPE our writes raised before the thread may receive it. */
@@ -1197,6 +1109,12 @@ tw_subprocess_worker_class_init (TwSubprocessWorkerClass *klass)
   TwWorkerClass *worker_class = TW_WORKER_CLASS (klass);
 
   _tw_i18n_init ();
+
+  /* The classes a run makes instances of on its pool thread, initialized
+   * here first: see tw_worker_class_init(). */
+  g_type_class_unref (g_type_class_ref (G_TYPE_SUBPROCESS));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM));
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_OUTPUT_STREAM));
 
   object_class->constructed = tw_subprocess_worker_constructed;
   object_class->finalize = tw_subprocess_worker_finalize;

@@ -8,11 +8,15 @@
 
 #include "tw-worker.h"
 #include "tw-pool.h"
+#include "tw-debug-private.h"
 #include "tw-dispatch-private.h"
 
 G_BEGIN_DECLS
 
 #define TW_DEFAULT_MAX_PENDING_YIELDS 256
+/* 32 MiB: a 512×512 float64 stream (2 MiB a frame) keeps 16 frames waiting,
+ * and stays under 64 MiB with the frame being made and the one being shown. */
+#define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
 
 typedef struct _TwValueOwner TwValueOwner;
 
@@ -47,20 +51,27 @@ typedef enum
   TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
   TW_EVENT_PROGRESS,
   TW_EVENT_WARNED,
+  TW_EVENT_EMIT,      /* a signal the work emits, counted like a QUEUE yield */
   TW_EVENT_PAUSED,
   TW_EVENT_RESUMED,
   TW_EVENT_DONE,      /* terminal signal + finished */
 } TwEventKind;
 
-typedef struct _TwRun TwRun;
+typedef struct _TwRun   TwRun;
+typedef struct _TwEvent TwEvent;
 
 struct _TwEvent
 {
-  GList        link;      /* link.data == this event */
+  TwDispatchItem item;    /* first; item.dispatch is _tw_event_dispatch() */
   TwRun       *run;
   TwEventKind  kind;
   TwValue      value;     /* YIELDED */
+  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
   char        *message;   /* WARNED */
+  guint        signal_id; /* EMIT: the signal, its detail and its arguments */
+  GQuark       detail;
+  guint        n_args;
+  GValue      *args;      /* n_args + 1; args[0] is left for the instance */
 };
 
 struct _TwRun
@@ -71,6 +82,7 @@ struct _TwRun
   GCancellable *cancellable;
   TwYieldPolicy policy;
   guint         max_pending;
+  gsize         max_bytes;
 
   /* Everything below `lock` is protected by it; `cond` wakes the worker
    * thread for resume, quit and backpressure. */
@@ -84,6 +96,7 @@ struct _TwRun
   gint          pause_requested;
   gint          producer_waiting;
   gint          pending_yields;
+  gssize        pending_bytes;  /* g_atomic_pointer_*(), like the four above */
   guint         paused : 1;
   guint         latest_queued : 1;
   guint         progress_queued : 1;
@@ -120,7 +133,7 @@ void     _tw_run_execute           (TwRun        *run);
  * thread must not touch @run afterwards. */
 void     _tw_run_push_done         (TwRun        *run);
 /* Owner thread: dispatches one event (called by the dispatcher). Frees it. */
-void     _tw_event_dispatch        (TwEvent      *event);
+void     _tw_event_dispatch        (TwDispatchItem *item);
 /* Any thread: frees an event that will never be dispatched. */
 void     _tw_event_free            (TwEvent      *event);
 
@@ -169,25 +182,31 @@ void     _tw_context_post          (GMainContext *context,
 
 void     _tw_i18n_init             (void);
 
-/* Debug output, under the log domain "Threadworker": shown when
- * G_MESSAGES_DEBUG names it (or is "all"), or after
- * g_log_set_debug_enabled (TRUE). TW_DEBUG() costs a load and a branch when
- * it is off, so it may sit on per-run paths; G_MESSAGES_DEBUG is read once,
- * at the first TW_DEBUG(). Any thread. */
-extern int _tw_debug_env;   /* -1: not read yet; 0: off; 1: on */
-int        _tw_debug_env_read (void);
+/* The UI side of a worker (tw-worker-ui.c): its action group and the objects
+ * it quits with, made on first use. The worker keeps a pointer to it and
+ * tells it when what its methods would do changes. */
+typedef struct _TwWorkerUi TwWorkerUi;
 
-static inline gboolean
-_tw_debug_enabled (void)
+typedef enum
 {
-  int env = g_atomic_int_get (&_tw_debug_env);
+  TW_WORKER_CAN_START        = 1 << 0,
+  TW_WORKER_CAN_PAUSE        = 1 << 1,
+  TW_WORKER_CAN_RESUME       = 1 << 2,
+  TW_WORKER_CAN_TOGGLE_PAUSE = 1 << 3,
+  TW_WORKER_CAN_QUIT         = 1 << 4,
+  TW_WORKER_CAN_RESTART      = 1 << 5,
+  TW_WORKER_PAUSE_REQUESTED  = 1 << 6,
+} TwWorkerControls;
 
-  if (G_UNLIKELY (env < 0))
-    env = _tw_debug_env_read ();
-  return env || g_log_get_debug_enabled ();
-}
-
-#define TW_DEBUG(...) \
-  G_STMT_START { if (G_UNLIKELY (_tw_debug_enabled ())) g_debug (__VA_ARGS__); } G_STMT_END
+/* Owner thread: which of the worker's methods would do something now. */
+TwWorkerControls _tw_worker_get_controls (TwWorker     *self);
+/* Owner thread: the worker's TwWorkerUi, made if @create. */
+TwWorkerUi *_tw_worker_get_ui       (TwWorker     *self,
+                                     gboolean      create);
+TwWorkerUi *_tw_worker_ui_new       (TwWorker     *self);
+/* Owner thread, after the controls may have changed. */
+void     _tw_worker_ui_update      (TwWorkerUi   *ui);
+/* From the worker's finalize. */
+void     _tw_worker_ui_free        (TwWorkerUi   *ui);
 
 G_END_DECLS

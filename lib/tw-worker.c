@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "tw-enums.h"
+#include "tw-value-size.h"
 #include "tw-worker-private.h"
 
 int _tw_debug_env = -1;
@@ -43,15 +44,18 @@ _tw_debug_env_read (void)
  * - Owner thread: [method@Tw.Worker.start], [method@Tw.Worker.pause],
  *   [method@Tw.Worker.resume], [method@Tw.Worker.toggle_pause],
  *   [method@Tw.Worker.quit], [method@Tw.Worker.send],
- *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async], the property
- *   setters and every getter of run state. The functions that change
- *   something refuse any other thread (a work that calls them, say) with a
- *   critical, and leave the worker as it was.
+ *   [method@Tw.Worker.restart], [method@Tw.Worker.run_async],
+ *   [method@Tw.Worker.get_actions] (and the activation of its actions),
+ *   [method@Tw.Worker.quit_with], the property setters and every getter of
+ *   run state. The functions that change something refuse any other thread
+ *   (a work that calls them, say) with a critical, and leave the worker as
+ *   it was.
  * - Worker thread, only from inside the work: [method@Tw.Worker.yield_value]
  *   and its conveniences, [method@Tw.Worker.return_value] and its
  *   conveniences, [method@Tw.Worker.return_error],
  *   [method@Tw.Worker.checkpoint], [method@Tw.Worker.sleep],
- *   [method@Tw.Worker.set_progress], [method@Tw.Worker.warn],
+ *   [method@Tw.Worker.set_progress], [method@Tw.Worker.set_progress_text],
+ *   [method@Tw.Worker.set_progress_with_text], [method@Tw.Worker.warn],
  *   [method@Tw.Worker.get_cancellable].
  *
  * ## Signal order
@@ -82,6 +86,7 @@ typedef struct
   guint          number;        /* of the default name */
   TwYieldPolicy  yield_policy;
   guint          max_pending_yields;
+  guint64        max_pending_bytes;
 
   /* Owner view, changed only on the owner thread. */
   TwWorkerState  state;
@@ -104,6 +109,10 @@ typedef struct
   gpointer       gate_data;
   GDestroyNotify gate_destroy;
   GQueue         held;          /* TwEvent*, in dispatch order */
+
+  /* Actions and quit_with() (tw-worker-ui.c), owner thread; NULL until a
+   * caller asks for either. */
+  TwWorkerUi    *ui;
 } TwWorkerPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TwWorker, tw_worker, G_TYPE_OBJECT)
@@ -119,6 +128,7 @@ enum {
   PROP_PROGRESS_TEXT,
   PROP_YIELD_POLICY,
   PROP_MAX_PENDING_YIELDS,
+  PROP_MAX_PENDING_BYTES,
   PROP_POOL,
   N_PROPS
 };
@@ -381,16 +391,27 @@ set_progress (TwWorker   *self,
               const char *text)
 {
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  gboolean progress_changed = priv->progress != progress;
+  gboolean text_changed = set_str (&priv->progress_text, text);
 
-  if (priv->progress != progress)
-    {
-      priv->progress = progress;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
-    }
-  if (set_str (&priv->progress_text, text))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS_TEXT]);
-    }
+  /* Both change before either is notified: a `notify::progress` handler
+   * reads the text that came with the fraction. */
+  priv->progress = progress;
+  if (progress_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS]);
+  if (text_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROGRESS_TEXT]);
+}
+
+/* Owner thread: the actions (if anyone asked for them) follow what the
+ * worker's methods would do now. */
+static inline void
+controls_changed (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (G_UNLIKELY (priv->ui != NULL))
+    _tw_worker_ui_update (priv->ui);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -408,6 +429,7 @@ tw_run_new (TwWorker *self)
   run->cancellable = g_cancellable_new ();
   run->policy = priv->yield_policy;
   run->max_pending = priv->max_pending_yields;
+  run->max_bytes = (gsize) MIN (priv->max_pending_bytes, G_MAXSIZE);
   g_mutex_init (&run->lock);
   g_cond_init (&run->cond);
   g_queue_init (&run->sent);
@@ -448,6 +470,7 @@ tw_event_new (TwRun       *run,
 {
   TwEvent *event = g_new0 (TwEvent, 1);
 
+  event->item.dispatch = _tw_event_dispatch;
   event->run = run;
   event->kind = kind;
   return event;
@@ -458,6 +481,13 @@ _tw_event_free (TwEvent *event)
 {
   _tw_value_clear (&event->value);
   g_free (event->message);
+  if (event->args != NULL)
+    {
+      for (guint i = 0; i <= event->n_args; i++)
+        if (G_IS_VALUE (&event->args[i]))
+          g_value_unset (&event->args[i]);
+      g_free (event->args);
+    }
   g_free (event);
 }
 
@@ -465,7 +495,7 @@ static void
 tw_run_push (TwRun       *run,
              TwEventKind  kind)
 {
-  _tw_dispatcher_push (run->dispatcher, tw_event_new (run, kind));
+  _tw_dispatcher_push (run->dispatcher, &tw_event_new (run, kind)->item);
 }
 
 TwRun *
@@ -566,77 +596,151 @@ _tw_run_pop_sent (TwRun *run)
   return sent;
 }
 
-/* Worker thread. Takes @value. */
-static gboolean
-tw_run_yield (TwRun   *run,
-              TwValue *value)
+/* Whether an event of @n_bytes may join the undelivered ones: fewer than
+ * max-pending-yields wait, and the bytes stay within max-pending-bytes. A
+ * value bigger than the budget travels alone; small values (0 bytes) only
+ * count. Any thread, no lock. */
+static inline gboolean
+tw_run_has_room (TwRun *run,
+                 gsize  n_bytes)
 {
-  /* QUEUE with room and no quit, the common case of a flood: no lock. The
-   * order of one run's events is the order this thread pushes them in. */
-  if (run->policy == TW_YIELD_POLICY_QUEUE &&
-      (guint) g_atomic_int_get (&run->pending_yields) < run->max_pending &&
-      !g_atomic_int_get (&run->abort))
-    {
-      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+  guint pending = (guint) g_atomic_int_get (&run->pending_yields);
 
-      _tw_value_move (&event->value, value);
-      g_atomic_int_inc (&run->pending_yields);
-      _tw_dispatcher_push (run->dispatcher, event);
-      return _tw_run_checkpoint (run);
+  if (pending >= run->max_pending)
+    return FALSE;
+  return n_bytes == 0 || pending == 0 ||
+         (gsize) g_atomic_pointer_get (&run->pending_bytes) + n_bytes <= run->max_bytes;
+}
+
+static inline void
+tw_run_count_in (TwRun   *run,
+                 TwEvent *event)
+{
+  if (event->n_bytes > 0)
+    g_atomic_pointer_add (&run->pending_bytes, (gssize) event->n_bytes);
+  g_atomic_int_inc (&run->pending_yields);
+}
+
+/* Worker thread: pushes @event, counted against max-pending-yields and
+ * max-pending-bytes, and waits first while there is no room (backpressure).
+ * Takes @event; after quit it is dropped. Returns whether it was pushed. */
+static gboolean
+tw_run_push_counted (TwRun   *run,
+                     TwEvent *event)
+{
+  /* Room and no quit, the common case of a flood: no lock. The order of one
+   * run's events is the order this thread pushes them in. */
+  if (tw_run_has_room (run, event->n_bytes) && !g_atomic_int_get (&run->abort))
+    {
+      tw_run_count_in (run, event);
+      _tw_dispatcher_push (run->dispatcher, &event->item);
+      return TRUE;
     }
 
   g_mutex_lock (&run->lock);
 
-  if (run->policy == TW_YIELD_POLICY_LATEST)
+  /* Backpressure: wait until the owner has taken enough values. The owner
+   * decrements the counts without the lock and then reads producer_waiting;
+   * we set producer_waiting and then read the counts. Both sides are
+   * sequentially consistent atomics, so one of them sees the other: either
+   * we see room, or the owner sees us waiting and signals (under the lock we
+   * hold until g_cond_wait). The owner signals at half the limits, or when
+   * the queue is empty, which always leaves room. */
+  while (!tw_run_has_room (run, event->n_bytes) && !run->abort)
     {
-      if (!run->abort)
-        {
-          /* The value it replaces is freed below, after the lock: freeing
-           * a big one (a texture) must not hold up the owner's take. */
-          TwValue replaced = run->latest;
-
-          run->latest = *value;
-          *value = replaced;
-          if (!run->latest_queued)
-            {
-              run->latest_queued = TRUE;
-              tw_run_push (run, TW_EVENT_LATEST);
-            }
-          else
-            run->n_coalesced++;
-        }
+      g_atomic_int_set (&run->producer_waiting, TRUE);
+      if (tw_run_has_room (run, event->n_bytes))
+        break;
+      g_cond_wait (&run->cond, &run->lock);
     }
-  else
+  g_atomic_int_set (&run->producer_waiting, FALSE);
+
+  if (!run->abort)
     {
-      /* Backpressure: wait until the owner has taken enough values. The
-       * owner decrements pending_yields without the lock and then reads
-       * producer_waiting; we set producer_waiting and then read
-       * pending_yields. Both sides are sequentially consistent atomics, so
-       * one of them sees the other: either we see room, or the owner sees
-       * us waiting and signals (under the lock we hold until g_cond_wait). */
-      while ((guint) g_atomic_int_get (&run->pending_yields) >= run->max_pending &&
-             !run->abort)
-        {
-          g_atomic_int_set (&run->producer_waiting, TRUE);
-          if ((guint) g_atomic_int_get (&run->pending_yields) < run->max_pending)
-            break;
-          g_cond_wait (&run->cond, &run->lock);
-        }
-      g_atomic_int_set (&run->producer_waiting, FALSE);
-
-      if (!run->abort)
-        {
-          TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
-
-          _tw_value_move (&event->value, value);
-          g_atomic_int_inc (&run->pending_yields);
-          _tw_dispatcher_push (run->dispatcher, event);
-        }
+      tw_run_count_in (run, event);
+      _tw_dispatcher_push (run->dispatcher, &event->item);
+      event = NULL;
     }
 
   g_mutex_unlock (&run->lock);
 
   /* Dropped after quit: the run ends with `aborted`, nothing more arrives. */
+  if (event != NULL)
+    {
+      _tw_event_free (event);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Owner thread: a counted event of @n_bytes was taken. Wakes a blocked
+ * producer once half the queue (or half the byte budget) has drained, not
+ * for every value: it then produces a batch without waiting. The lock is
+ * taken only to wake it (see tw_run_push_counted()). */
+static void
+tw_run_take_counted (TwRun *run,
+                     gsize  n_bytes)
+{
+  gboolean drained = FALSE;
+
+  if (n_bytes > 0)
+    drained = (gsize) (g_atomic_pointer_add (&run->pending_bytes, -(gssize) n_bytes)
+                       - (gssize) n_bytes) <= run->max_bytes / 2;
+  if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2)
+    drained = TRUE;
+  if (drained && g_atomic_int_get (&run->producer_waiting))
+    {
+      g_mutex_lock (&run->lock);
+      if (run->producer_waiting)
+        {
+          g_atomic_int_set (&run->producer_waiting, FALSE);
+          g_cond_signal (&run->cond);
+        }
+      g_mutex_unlock (&run->lock);
+    }
+}
+
+/* Worker thread. Takes @value; @n_bytes is its size, or -1 to ask
+ * tw_value_size(). */
+static gboolean
+tw_run_yield (TwRun   *run,
+              TwValue *value,
+              gssize   n_bytes)
+{
+  if (run->policy == TW_YIELD_POLICY_QUEUE)
+    {
+      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
+
+      event->n_bytes = n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value);
+      _tw_value_move (&event->value, value);
+      tw_run_push_counted (run, event);
+      return _tw_run_checkpoint (run);
+    }
+
+  g_mutex_lock (&run->lock);
+
+  /* LATEST */
+  if (!run->abort)
+    {
+      /* The value it replaces is freed below, after the lock: freeing a big
+       * one (a texture) must not hold up the owner's take. */
+      TwValue replaced = run->latest;
+
+      run->latest = *value;
+      *value = replaced;
+      if (!run->latest_queued)
+        {
+          run->latest_queued = TRUE;
+          tw_run_push (run, TW_EVENT_LATEST);
+        }
+      else
+        run->n_coalesced++;
+    }
+
+  g_mutex_unlock (&run->lock);
+
+  /* The replaced value, or this one after quit: the run ends with
+   * `aborted`, nothing more arrives. */
   _tw_value_clear (value);
 
   return _tw_run_checkpoint (run);
@@ -817,6 +921,7 @@ tw_run_dispatch_done (TwRun *run)
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
   TwOutcome outcome = run->quit_called ? TW_OUTCOME_ABORTED : run->outcome;
   const GValue *returned = &run->result.value;
+  g_auto(GValue) nothing = G_VALUE_INIT;
   GValue task_value = G_VALUE_INIT;
   GError *task_error = NULL;
   TwValueOwner *task_owner = NULL;
@@ -852,7 +957,11 @@ tw_run_dispatch_done (TwRun *run)
         }
       g_clear_error (&priv->error);
       set_state (self, TW_WORKER_STATE_FINISHED);
-      g_signal_emit (self, signals[RETURNED], 0, returned);
+      /* No bindings can convert an unset GValue: "nothing" is a NULL
+       * pointer, None in Python and null in JavaScript. */
+      if (!G_IS_VALUE (returned))
+        g_value_init (&nothing, G_TYPE_POINTER);
+      g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
@@ -887,6 +996,7 @@ tw_run_dispatch_done (TwRun *run)
   priv->pause_requested = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
   thaw_notify_if_frozen (self, frozen);
+  controls_changed (self);
 
   g_signal_emit (self, signals[FINISHED], 0);
 
@@ -940,21 +1050,7 @@ tw_event_dispatch_now (TwEvent *event)
       break;
 
     case TW_EVENT_YIELDED:
-      /* Wake a blocked producer once half the queue has drained, not for
-       * every value: it then produces a batch without waiting. The lock is
-       * taken only to wake it (see tw_run_yield()). */
-      if ((guint) (g_atomic_int_add (&run->pending_yields, -1) - 1) <= run->max_pending / 2 &&
-          g_atomic_int_get (&run->producer_waiting))
-        {
-          g_mutex_lock (&run->lock);
-          if (run->producer_waiting)
-            {
-              g_atomic_int_set (&run->producer_waiting, FALSE);
-              g_cond_signal (&run->cond);
-            }
-          g_mutex_unlock (&run->lock);
-        }
-
+      tw_run_take_counted (run, event->n_bytes);
       _tw_value_move (&priv->value, &event->value);
       g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
       break;
@@ -994,6 +1090,13 @@ tw_event_dispatch_now (TwEvent *event)
       g_signal_emit (self, signals[WARNED], 0, event->message);
       break;
 
+    case TW_EVENT_EMIT:
+      tw_run_take_counted (run, 0);
+      g_value_init (&event->args[0], G_OBJECT_TYPE (self));
+      g_value_set_object (&event->args[0], self);
+      g_signal_emitv (event->args, event->signal_id, event->detail, NULL);
+      break;
+
     case TW_EVENT_PAUSED:
       set_state (self, TW_WORKER_STATE_PAUSED);
       g_signal_emit (self, signals[PAUSED], 0);
@@ -1030,13 +1133,15 @@ tw_event_is_held (TwWorkerPrivate *priv,
   if (priv->held.length > 0)
     return TRUE;
   return event->kind == TW_EVENT_YIELDED ||
+         event->kind == TW_EVENT_EMIT ||
          event->kind == TW_EVENT_LATEST ||
          event->kind == TW_EVENT_PROGRESS;
 }
 
 void
-_tw_event_dispatch (TwEvent *event)
+_tw_event_dispatch (TwDispatchItem *item)
 {
+  TwEvent *event = (TwEvent *) item;
   TwWorker *self = event->run->worker;
   TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
 
@@ -1047,7 +1152,7 @@ _tw_event_dispatch (TwEvent *event)
     }
 
   /* The held event keeps its run, and the run keeps the worker. */
-  g_queue_push_tail_link (&priv->held, &event->link);
+  g_queue_push_tail_link (&priv->held, &event->item.link);
   if (priv->held.length == 1)
     priv->gate_ready (self, priv->gate_data);
 }
@@ -1255,6 +1360,7 @@ tw_worker_finalize (GObject *object)
 
   if (priv->gate_destroy != NULL)
     priv->gate_destroy (priv->gate_data);
+  g_clear_pointer (&priv->ui, _tw_worker_ui_free);
 
   _tw_value_clear (&priv->value);
   g_clear_error (&priv->error);
@@ -1305,6 +1411,9 @@ tw_worker_get_property (GObject    *object,
     case PROP_MAX_PENDING_YIELDS:
       g_value_set_uint (value, priv->max_pending_yields);
       break;
+    case PROP_MAX_PENDING_BYTES:
+      g_value_set_uint64 (value, priv->max_pending_bytes);
+      break;
     case PROP_POOL:
       g_value_set_object (value, priv->pool);
       break;
@@ -1332,6 +1441,9 @@ tw_worker_set_property (GObject      *object,
     case PROP_MAX_PENDING_YIELDS:
       tw_worker_set_max_pending_yields (self, g_value_get_uint (value));
       break;
+    case PROP_MAX_PENDING_BYTES:
+      tw_worker_set_max_pending_bytes (self, g_value_get_uint64 (value));
+      break;
     case PROP_POOL:
       tw_worker_set_pool (self, g_value_get_object (value));
       break;
@@ -1346,6 +1458,22 @@ tw_worker_class_init (TwWorkerClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   _tw_i18n_init ();
+
+  /* Error quarks cache their value in a static variable without a lock
+   * (G_DEFINE_QUARK): resolved here, before any worker exists, runs on pool
+   * threads only read them, and never race to store them (a data race
+   * ThreadSanitizer reports). G_IO_ERROR is the one GIO sets on those
+   * threads for a cancelled read or wait. */
+  tw_worker_error_quark ();
+  g_io_error_quark ();
+
+  /* Likewise, the first initialization of a class sets a flag on its parent
+   * class without a lock (g_object_base_class_init() in GLib 2.74), which
+   * races with a g_object_new() of the parent type on another thread (a
+   * work making a plain GObject, say). The GObject classes the engine
+   * makes instances of are initialized here, before any run exists. */
+  g_type_class_unref (g_type_class_ref (G_TYPE_TASK));
+  g_type_class_unref (g_type_class_ref (G_TYPE_CANCELLABLE));
 
   object_class->constructed = tw_worker_constructed;
   object_class->finalize = tw_worker_finalize;
@@ -1460,6 +1588,25 @@ tw_worker_class_init (TwWorkerClass *klass)
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   /**
+   * TwWorker:max-pending-bytes:
+   *
+   * With %TW_YIELD_POLICY_QUEUE, how many bytes the yielded values waiting
+   * for the owner may keep alive before [method@Tw.Worker.yield_value]
+   * blocks, besides [property@Tw.Worker:max-pending-yields]. A value is
+   * sized by [func@Tw.value_size] (strings, [struct@GLib.Bytes], types with
+   * a registered size such as `GdkTexture` when libthreadworker-gtk is
+   * loaded) or by [method@Tw.Worker.yield_value_sized]; values of size 0
+   * (numbers, small objects) count only against max-pending-yields. A value
+   * bigger than the budget is delivered alone. The default, 32 MiB, keeps a
+   * stream of 2 MiB frames (512×512 float64) under 64 MiB. Takes effect at
+   * the next start.
+   */
+  properties[PROP_MAX_PENDING_BYTES] =
+    g_param_spec_uint64 ("max-pending-bytes", NULL, NULL,
+                         1, G_MAXUINT64, TW_DEFAULT_MAX_PENDING_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
    * TwWorker:pool:
    *
    * The pool whose threads run the work; %NULL until set or started, when
@@ -1503,7 +1650,11 @@ tw_worker_class_init (TwWorkerClass *klass)
   /**
    * TwWorker::returned:
    * @self: the worker
-   * @value: the result; unset if the work returned none
+   * @value: the result. A run that returned nothing (a generator that ran
+   *   out, a work function that reported no result) gives a %G_TYPE_POINTER
+   *   value holding %NULL, never an unset value: bindings convert it (`None`
+   *   in Python, `null` in JavaScript), and C handlers test it with
+   *   `G_VALUE_HOLDS_POINTER (value) && g_value_get_pointer (value) == NULL`.
    *
    * Emitted on the owner context when a run returns a result. Never emitted
    * after [method@Tw.Worker.quit].
@@ -1601,6 +1752,7 @@ tw_worker_init (TwWorker *self)
   priv->dispatcher = _tw_dispatcher_ref_for_context (priv->context);
   priv->yield_policy = TW_YIELD_POLICY_QUEUE;
   priv->max_pending_yields = TW_DEFAULT_MAX_PENDING_YIELDS;
+  priv->max_pending_bytes = TW_DEFAULT_MAX_PENDING_BYTES;
   priv->value = (TwValue) TW_VALUE_INIT;
 }
 
@@ -1691,6 +1843,7 @@ tw_worker_start_run (TwWorker *self)
   set_state (self, TW_WORKER_STATE_WAITING);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_RUNNING]);
   thaw_notify_if_frozen (self, frozen);
+  controls_changed (self);
 
   _tw_pool_submit (priv->pool, run);
 }
@@ -1766,7 +1919,10 @@ tw_worker_quit (TwWorker *self)
         }
     }
   if (run == NULL || run->quit_called)
-    return;
+    {
+      controls_changed (self);
+      return;
+    }
 
   run->quit_called = TRUE;
   set_abort_requested (self, TRUE);
@@ -1779,6 +1935,7 @@ tw_worker_quit (TwWorker *self)
       tw_run_push (run, TW_EVENT_STARTED);
       tw_run_push (run, TW_EVENT_DONE);
     }
+  controls_changed (self);
 }
 
 /**
@@ -1806,6 +1963,7 @@ tw_worker_pause (TwWorker *self)
     return;
   priv->pause_requested = TRUE;
   TW_WORKER_GET_CLASS (self)->pause (self);
+  controls_changed (self);
 }
 
 /**
@@ -1831,6 +1989,7 @@ tw_worker_resume (TwWorker *self)
     return;
   priv->pause_requested = FALSE;
   TW_WORKER_GET_CLASS (self)->resume (self);
+  controls_changed (self);
 }
 
 /**
@@ -1943,6 +2102,7 @@ tw_worker_restart (TwWorker *self)
   tw_worker_quit (self);
   priv->restart_pending = TRUE;
   priv->pending_tasks = joined;
+  controls_changed (self);
 }
 
 static void
@@ -2451,6 +2611,50 @@ tw_worker_set_max_pending_yields (TwWorker *self,
 }
 
 /**
+ * tw_worker_get_max_pending_bytes:
+ * @self: a worker
+ *
+ * Gets [property@Tw.Worker:max-pending-bytes]. Owner thread.
+ *
+ * Returns: the byte budget
+ */
+guint64
+tw_worker_get_max_pending_bytes (TwWorker *self)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_val_if_fail (TW_IS_WORKER (self), 0);
+
+  priv = tw_worker_get_instance_private (self);
+  return priv->max_pending_bytes;
+}
+
+/**
+ * tw_worker_set_max_pending_bytes:
+ * @self: a worker
+ * @max_bytes: the byte budget, at least 1 (`G_MAXUINT64`: no budget)
+ *
+ * Sets [property@Tw.Worker:max-pending-bytes]; takes effect at the next
+ * start. Owner thread.
+ */
+void
+tw_worker_set_max_pending_bytes (TwWorker *self,
+                                 guint64   max_bytes)
+{
+  TwWorkerPrivate *priv;
+
+  g_return_if_fail (TW_IS_WORKER (self));
+  RETURN_IF_NOT_OWNER (self, /* void */);
+  g_return_if_fail (max_bytes >= 1);
+
+  priv = tw_worker_get_instance_private (self);
+  if (priv->max_pending_bytes == max_bytes)
+    return;
+  priv->max_pending_bytes = max_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PENDING_BYTES]);
+}
+
+/**
  * tw_worker_get_pool:
  * @self: a worker
  *
@@ -2514,6 +2718,48 @@ tw_worker_get_context (TwWorker *self)
 }
 
 /* ------------------------------------------------------------------------ */
+/* What the worker's methods would do (for its actions, tw-worker-ui.c)     */
+
+/* The table of doc/gtk.md ("Buttons and menus"), read off the methods above:
+ * each flag is set exactly when that method would change something. */
+TwWorkerControls
+_tw_worker_get_controls (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwRun *run = priv->run;
+  gboolean live = run != NULL && !run->quit_called;
+  TwWorkerControls controls = 0;
+
+  if (run == NULL && !priv->restart_pending)
+    controls |= TW_WORKER_CAN_START;
+  /* A pending restart is quit's to cancel. */
+  if (live || priv->restart_pending)
+    controls |= TW_WORKER_CAN_QUIT;
+  if (live)
+    {
+      controls |= TW_WORKER_CAN_TOGGLE_PAUSE;
+      controls |= priv->pause_requested ? TW_WORKER_CAN_RESUME : TW_WORKER_CAN_PAUSE;
+      if (priv->pause_requested)
+        controls |= TW_WORKER_PAUSE_REQUESTED;
+    }
+  if (!priv->restart_pending)
+    controls |= TW_WORKER_CAN_RESTART;
+
+  return controls;
+}
+
+TwWorkerUi *
+_tw_worker_get_ui (TwWorker *self,
+                   gboolean  create)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (priv->ui == NULL && create)
+    priv->ui = _tw_worker_ui_new (self);
+  return priv->ui;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Worker thread API                                                        */
 
 /* The worker-thread API finds its run through the calling thread; called
@@ -2567,7 +2813,37 @@ tw_worker_yield_value (TwWorker     *self,
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
 
   tw_value_init_copy (&copy, value);
-  return tw_run_yield (run, &copy);
+  return tw_run_yield (run, &copy, -1);
+}
+
+/**
+ * tw_worker_yield_value_sized:
+ * @self: a worker
+ * @value: the value; copied
+ * @n_bytes: how many bytes @value keeps alive
+ *
+ * Yields @value like [method@Tw.Worker.yield_value], counting @n_bytes
+ * against [property@Tw.Worker:max-pending-bytes] instead of the size
+ * [func@Tw.value_size] finds. For values whose memory threadworker cannot
+ * see (a pointer to a buffer, a binding's object: the Python override sizes
+ * numpy arrays and buffers this way).
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (stop the work)
+ */
+gboolean
+tw_worker_yield_value_sized (TwWorker     *self,
+                             const GValue *value,
+                             gsize         n_bytes)
+{
+  TwValue copy;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+
+  tw_value_init_copy (&copy, value);
+  return tw_run_yield (run, &copy, (gssize) MIN (n_bytes, (gsize) G_MAXSSIZE));
 }
 
 #define YIELD_WITH(self, gtype, setter, val)                                  \
@@ -2575,7 +2851,7 @@ tw_worker_yield_value (TwWorker     *self,
   RETURN_RUN_OR (self, FALSE);                                                \
   g_value_init (&tv.value, gtype);                                            \
   setter (&tv.value, val);                                                    \
-  return tw_run_yield (run, &tv)
+  return tw_run_yield (run, &tv, -1)
 
 /**
  * tw_worker_yield_int:
@@ -2683,7 +2959,7 @@ tw_worker_yield_pointer (TwWorker       *self,
   g_value_init (&tv.value, G_TYPE_POINTER);
   g_value_set_pointer (&tv.value, data);
   tv.destroy = destroy;
-  return tw_run_yield (run, &tv);
+  return tw_run_yield (run, &tv, 0);
 }
 
 /* Worker thread. Takes @value. */
@@ -2928,12 +3204,13 @@ static void
 tw_run_update_progress (TwRun      *run,
                         gboolean    set_fraction,
                         double      fraction,
+                        gboolean    set_text,
                         const char *text)
 {
   g_mutex_lock (&run->lock);
   if (set_fraction)
     run->progress = fraction;
-  else
+  if (set_text)
     set_str (&run->progress_text, text);
   run->progress_changed = TRUE;
   if (!run->progress_queued)
@@ -2942,6 +3219,16 @@ tw_run_update_progress (TwRun      *run,
       tw_run_push (run, TW_EVENT_PROGRESS);
     }
   g_mutex_unlock (&run->lock);
+}
+
+/* NaN (say 0/0 before the total is known) is unknown progress too: it would
+ * otherwise notify on every flush and reach bound properties. */
+static double
+normalize_fraction (double fraction)
+{
+  if (!(fraction >= 0.0))
+    return -1.0;
+  return MIN (fraction, 1.0);
 }
 
 /**
@@ -2961,14 +3248,33 @@ tw_worker_set_progress (TwWorker *self,
 {
   RETURN_RUN_OR (self, /* void */);
 
-  /* NaN (say 0/0 before the total is known) is unknown progress too: it
-   * would otherwise notify on every flush and reach bound properties. */
-  if (!(fraction >= 0.0))
-    fraction = -1.0;
-  else if (fraction > 1.0)
-    fraction = 1.0;
+  tw_run_update_progress (run, TRUE, normalize_fraction (fraction), FALSE, NULL);
+}
 
-  tw_run_update_progress (run, TRUE, fraction, NULL);
+/**
+ * tw_worker_set_progress_with_text:
+ * @self: a worker
+ * @fraction: the progress, 0 to 1, or negative (or NaN) when unknown
+ * @text: (nullable): a text describing the progress
+ *
+ * Updates [property@Tw.Worker:progress] and
+ * [property@Tw.Worker:progress-text] in one update: the owner never shows
+ * the new fraction with the old text, and a `notify::progress` handler reads
+ * the text that came with the fraction (two calls,
+ * [method@Tw.Worker.set_progress] then [method@Tw.Worker.set_progress_text],
+ * may be delivered apart). Coalesced like [method@Tw.Worker.set_progress].
+ * The subprocess worker's `PROGRESS 0.5 half` lines use it.
+ *
+ * Call on the worker thread, from the work.
+ */
+void
+tw_worker_set_progress_with_text (TwWorker   *self,
+                                  double      fraction,
+                                  const char *text)
+{
+  RETURN_RUN_OR (self, /* void */);
+
+  tw_run_update_progress (run, TRUE, normalize_fraction (fraction), TRUE, text);
 }
 
 /**
@@ -2987,7 +3293,7 @@ tw_worker_set_progress_text (TwWorker   *self,
 {
   RETURN_RUN_OR (self, /* void */);
 
-  tw_run_update_progress (run, FALSE, 0.0, text);
+  tw_run_update_progress (run, FALSE, 0.0, TRUE, text);
 }
 
 /**
@@ -3011,7 +3317,90 @@ tw_worker_warn (TwWorker   *self,
 
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
-  _tw_dispatcher_push (run->dispatcher, event);
+  _tw_dispatcher_push (run->dispatcher, &event->item);
+}
+
+/**
+ * tw_worker_emit_signal:
+ * @self: a worker
+ * @detailed_signal: a signal of @self's type, with its detail if any
+ *   (`"counted"`, `"changed::size"`)
+ * @args: (array length=n_args) (nullable): the signal's arguments, without
+ *   the instance; copied
+ * @n_args: how many arguments, the number the signal takes
+ *
+ * Emits a signal of @self on the owner context, like a yielded value: in
+ * order with the yielded values, warnings and the other events of the run,
+ * counted against [property@Tw.Worker:max-pending-yields] and blocking while
+ * that many are undelivered, whatever the yield policy (an emission is never
+ * coalesced or dropped, except after quit). Its handlers run on the owner
+ * thread, never on the worker thread. The signal must not have a return
+ * value. Then it is a checkpoint, like [method@Tw.Worker.yield_value].
+ *
+ * This is how a worker subclass delivers signals of its own from its work;
+ * `g_signal_emit()` there would run the handlers on the worker
+ * thread.
+ *
+ * Call on the worker thread, from the work.
+ *
+ * Returns: %TRUE to go on, %FALSE once quit was requested (the emission is
+ *   then dropped)
+ */
+gboolean
+tw_worker_emit_signal (TwWorker     *self,
+                       const char   *detailed_signal,
+                       const GValue *args,
+                       guint         n_args)
+{
+  GSignalQuery query;
+  guint signal_id;
+  GQuark detail = 0;
+  TwEvent *event;
+
+  RETURN_RUN_OR (self, FALSE);
+  g_return_val_if_fail (detailed_signal != NULL, FALSE);
+  g_return_val_if_fail (args != NULL || n_args == 0, FALSE);
+
+  if (!g_signal_parse_name (detailed_signal, G_OBJECT_TYPE (self), &signal_id, &detail, TRUE))
+    {
+      g_critical ("%s: %s has no signal “%s”", G_STRFUNC,
+                  G_OBJECT_TYPE_NAME (self), detailed_signal);
+      return FALSE;
+    }
+  g_signal_query (signal_id, &query);
+  if (query.n_params != n_args || query.return_type != G_TYPE_NONE)
+    {
+      g_critical ("%s: the signal “%s” takes %u arguments and returns %s, not %u and nothing",
+                  G_STRFUNC, detailed_signal, query.n_params,
+                  g_type_name (query.return_type), n_args);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_args; i++)
+    {
+      GType wanted = query.param_types[i] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+
+      if (!G_IS_VALUE (&args[i]) || !g_type_is_a (G_VALUE_TYPE (&args[i]), wanted))
+        {
+          g_critical ("%s: argument %u of “%s” must be a %s, not %s", G_STRFUNC,
+                      i + 1, detailed_signal, g_type_name (wanted),
+                      G_IS_VALUE (&args[i]) ? G_VALUE_TYPE_NAME (&args[i]) : "an unset value");
+          return FALSE;
+        }
+    }
+
+  event = tw_event_new (run, TW_EVENT_EMIT);
+  event->signal_id = signal_id;
+  event->detail = detail;
+  event->n_args = n_args;
+  event->args = g_new0 (GValue, n_args + 1);
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_value_init (&event->args[i + 1], G_VALUE_TYPE (&args[i]));
+      g_value_copy (&args[i], &event->args[i + 1]);
+    }
+  tw_run_push_counted (run, event);
+
+  return _tw_run_checkpoint (run);
 }
 
 /**

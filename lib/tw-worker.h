@@ -97,7 +97,7 @@ G_DECLARE_DERIVABLE_TYPE (TwWorker, tw_worker, TW, WORKER, GObject)
  * @work: runs one run of the work. Called on a worker thread, never on the
  *   owner thread. Report results with [method@Tw.Worker.return_value] or
  *   [method@Tw.Worker.return_error]; returning without either reports
- *   `returned` with an unset value.
+ *   `returned` with nothing (a %NULL %G_TYPE_POINTER value).
  * @send: hands a value to the running work. Called on the owner thread; the
  *   default implementation fails with %TW_WORKER_ERROR_NOT_SUPPORTED.
  * @pause: asks the work to pause. Called on the owner thread; chain up.
@@ -190,12 +190,24 @@ TW_AVAILABLE_IN_ALL
 void           tw_worker_set_max_pending_yields (TwWorker       *self,
                                                  guint           max_pending);
 TW_AVAILABLE_IN_ALL
+guint64        tw_worker_get_max_pending_bytes (TwWorker        *self);
+TW_AVAILABLE_IN_ALL
+void           tw_worker_set_max_pending_bytes (TwWorker        *self,
+                                                guint64          max_bytes);
+TW_AVAILABLE_IN_ALL
 TwPool        *tw_worker_get_pool          (TwWorker            *self);
 TW_AVAILABLE_IN_ALL
 void           tw_worker_set_pool          (TwWorker            *self,
                                             TwPool              *pool);
 TW_AVAILABLE_IN_ALL
 GMainContext  *tw_worker_get_context       (TwWorker            *self);
+
+/* Owner thread: user interfaces (tw-worker-ui.c) */
+TW_AVAILABLE_IN_ALL
+GActionGroup  *tw_worker_get_actions       (TwWorker            *self);
+TW_AVAILABLE_IN_ALL
+void           tw_worker_quit_with         (TwWorker            *self,
+                                            gpointer             object);
 
 /**
  * TwDeliveryReadyFunc:
@@ -222,6 +234,10 @@ gboolean       tw_worker_deliver_held      (TwWorker            *self,
 TW_AVAILABLE_IN_ALL
 gboolean       tw_worker_yield_value       (TwWorker            *self,
                                             const GValue        *value);
+TW_AVAILABLE_IN_ALL
+gboolean       tw_worker_yield_value_sized (TwWorker            *self,
+                                            const GValue        *value,
+                                            gsize                n_bytes);
 TW_AVAILABLE_IN_ALL
 gboolean       tw_worker_yield_int         (TwWorker            *self,
                                             gint64               value);
@@ -272,8 +288,17 @@ TW_AVAILABLE_IN_ALL
 void           tw_worker_set_progress_text (TwWorker            *self,
                                             const char          *text);
 TW_AVAILABLE_IN_ALL
+void           tw_worker_set_progress_with_text (TwWorker       *self,
+                                                 double          fraction,
+                                                 const char     *text);
+TW_AVAILABLE_IN_ALL
 void           tw_worker_warn              (TwWorker            *self,
                                             const char          *message);
+TW_AVAILABLE_IN_ALL
+gboolean       tw_worker_emit_signal       (TwWorker            *self,
+                                            const char          *detailed_signal,
+                                            const GValue        *args,
+                                            guint                n_args);
 TW_AVAILABLE_IN_ALL
 GCancellable  *tw_worker_get_cancellable   (TwWorker            *self);
 

@@ -119,11 +119,15 @@ test_owner_api_rejects_null_and_other_types (void)
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_yield_policy, w, TW_YIELD_POLICY_LATEST);
       g_assert_cmpuint (CRITICAL (NOT_A_WORKER, tw_worker_get_max_pending_yields, w), ==, 0);
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_max_pending_yields, w, 4);
+      g_assert_cmpuint (CRITICAL (NOT_A_WORKER, tw_worker_get_max_pending_bytes, w), ==, 0);
+      CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_max_pending_bytes, w, 4);
       g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_pool, w));
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_pool, w, NULL);
       g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_context, w));
       CRITICAL_VOID (NOT_A_WORKER, tw_worker_set_delivery_gate, w, NULL, NULL, NULL);
       g_assert_false (CRITICAL (NOT_A_WORKER, tw_worker_deliver_held, w, 0));
+      g_assert_null (CRITICAL (NOT_A_WORKER, tw_worker_get_actions, w));
+      CRITICAL_VOID (NOT_A_WORKER, tw_worker_quit_with, w, other);
     }
 }
 
@@ -163,7 +167,11 @@ test_owner_api_rejects_invalid_arguments (void)
   g_assert_cmpint (tw_worker_get_yield_policy (worker), ==, TW_YIELD_POLICY_QUEUE);
   CRITICAL_VOID ("*max_pending >= 1*", tw_worker_set_max_pending_yields, worker, 0);
   g_assert_cmpuint (tw_worker_get_max_pending_yields (worker), >=, 1);
+  CRITICAL_VOID ("*max_bytes >= 1*", tw_worker_set_max_pending_bytes, worker, 0);
+  g_assert_cmpuint (tw_worker_get_max_pending_bytes (worker), >=, 1);
   CRITICAL_VOID ("*TW_IS_POOL*", tw_worker_set_pool, worker, (TwPool *) not_a_pool);
+  CRITICAL_VOID ("*G_IS_OBJECT*", tw_worker_quit_with, worker, NULL);
+  CRITICAL_VOID ("*self != object*", tw_worker_quit_with, worker, worker);
 
   /* Programmer errors of state: start twice, change the pool while running. */
   tw_worker_start (worker);
@@ -193,6 +201,7 @@ test_worker_thread_api_outside_the_work (void)
       n_destroyed = 0;
 
       g_assert_false (CRITICAL (pattern, tw_worker_yield_value, w, &value));
+      g_assert_false (CRITICAL (pattern, tw_worker_yield_value_sized, w, &value, 8));
       g_assert_false (CRITICAL (pattern, tw_worker_yield_int, w, 1));
       g_assert_false (CRITICAL (pattern, tw_worker_yield_double, w, 1.0));
       g_assert_false (CRITICAL (pattern, tw_worker_yield_string, w, "s"));
@@ -211,7 +220,9 @@ test_worker_thread_api_outside_the_work (void)
       g_assert_false (CRITICAL (pattern, tw_worker_sleep, w, 1));
       CRITICAL_VOID (pattern, tw_worker_set_progress, w, 0.5);
       CRITICAL_VOID (pattern, tw_worker_set_progress_text, w, "p");
+      CRITICAL_VOID (pattern, tw_worker_set_progress_with_text, w, 0.5, "p");
       CRITICAL_VOID (pattern, tw_worker_warn, w, "w");
+      g_assert_false (CRITICAL (pattern, tw_worker_emit_signal, w, "warned", &value, 1));
       g_assert_null (CRITICAL (pattern, tw_worker_get_cancellable, w));
 
       /* Owned pointers are freed even when the call is refused. */
@@ -242,8 +253,13 @@ bad_calls_in_work (TwWorker *worker,
   /* Expected by the owner before it started the worker. */
   g_assert_false (tw_worker_yield_value (worker, NULL));
   g_assert_false (tw_worker_yield_value (worker, &unset));
+  g_assert_false (tw_worker_yield_value_sized (worker, &unset, 8));
   g_assert_false (tw_worker_yield_object (worker, NULL));
   tw_worker_warn (worker, NULL);
+  g_assert_false (tw_worker_emit_signal (worker, NULL, NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "no-such-signal", NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "warned", NULL, 0));
+  g_assert_false (tw_worker_emit_signal (worker, "warned", &unset, 1));
   tw_worker_return_value (worker, NULL);
   tw_worker_return_error (worker, NULL);
   /* Another worker's API from this work. */
@@ -268,8 +284,13 @@ test_worker_thread_api_rejects_invalid_arguments (void)
 
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_OBJECT*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*message != NULL*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*detailed_signal != NULL*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*has no signal*no-such-signal*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*takes 1 arguments*");
+  g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*must be a gchararray, not an unset value*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*G_IS_VALUE*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, "*error != NULL*");
   g_test_expect_message (DOMAIN, G_LOG_LEVEL_CRITICAL, NOT_IN_WORK);
@@ -332,6 +353,7 @@ owner_calls_on_worker (TwWorker *w)
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_name, w, "renamed");
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_yield_policy, w, TW_YIELD_POLICY_LATEST);
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_max_pending_yields, w, 3);
+  CRITICAL_VOID (NOT_OWNER, tw_worker_set_max_pending_bytes, w, 3);
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_pool, w, NULL);
   /* The gate's data is freed even though the call is refused. */
   CRITICAL_VOID (NOT_OWNER, tw_worker_set_delivery_gate, w, never_ready, g_malloc (8), count_destroy);
@@ -427,6 +449,7 @@ test_owner_api_from_the_work_is_refused (void)
       g_assert_cmpint (tw_worker_get_yield_policy (w), ==, TW_YIELD_POLICY_QUEUE);
       g_assert_cmpuint (tw_worker_get_max_pending_yields (w), !=, 3);
       g_assert_cmpuint (tw_worker_get_max_pending_yields (w), !=, 5);
+      g_assert_cmpuint (tw_worker_get_max_pending_bytes (w), !=, 3);
     }
   g_assert_cmpint (tw_worker_get_state (other), ==, TW_WORKER_STATE_IDLE);
   g_assert_cmpint (tw_worker_get_state (child), ==, TW_WORKER_STATE_IDLE);
@@ -568,6 +591,23 @@ test_subprocess_api_rejects_invalid_arguments (void)
 }
 
 /* Functions that take nothing invalid (no arguments, or only a type). */
+static gsize
+size_of_nothing (const GValue *value)
+{
+  return 0;
+}
+
+static void
+test_value_size_api_rejects_invalid_arguments (void)
+{
+  g_auto(GValue) unset = G_VALUE_INIT;
+
+  g_assert_cmpuint (CRITICAL ("*G_IS_VALUE*", tw_value_size, NULL), ==, 0);
+  g_assert_cmpuint (CRITICAL ("*G_IS_VALUE*", tw_value_size, &unset), ==, 0);
+  CRITICAL_VOID ("*type != G_TYPE_INVALID*", tw_value_size_register, G_TYPE_INVALID, size_of_nothing);
+  CRITICAL_VOID ("*func != NULL*", tw_value_size_register, G_TYPE_OBJECT, NULL);
+}
+
 static const char * const no_invalid_input[] = {
   "tw_pool_get_default",
   "tw_pool_new",
@@ -654,6 +694,8 @@ main (int   argc,
                    test_pool_api_rejects_invalid_arguments);
   g_test_add_func ("/Tw/BadInput/child-process-worker-api-rejects-invalid-arguments",
                    test_subprocess_api_rejects_invalid_arguments);
+  g_test_add_func ("/Tw/BadInput/value-size-api-rejects-invalid-arguments",
+                   test_value_size_api_rejects_invalid_arguments);
   /* Last: the other tests have recorded what they cover. */
   g_test_add_func ("/Tw/BadInput/every-public-function-is-covered",
                    test_every_public_function_is_covered);

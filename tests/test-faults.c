@@ -203,8 +203,15 @@ return_nothing (TwWorker *worker,
 {
 }
 
+/* `returned` carries "nothing" as a NULL pointer, which bindings convert. */
+static gboolean
+returned_nothing (const GValue *value)
+{
+  return G_VALUE_HOLDS_POINTER (value) && g_value_get_pointer (value) == NULL;
+}
+
 static void
-test_work_ending_without_result_returns_unset (void)
+test_work_ending_without_result_returns_nothing (void)
 {
   guint counter = 0;
   g_autoptr(TwWorker) gen = tw_generator_worker_new (three_then_stop, &counter, NULL);
@@ -223,11 +230,14 @@ test_work_ending_without_result_returns_unset (void)
 
   g_assert_cmpstr (gen_rec->log->str, ==, "SYYYRF");
   g_assert_cmpint (tw_recorder_int (gen_rec, 2), ==, 2);
-  g_assert_false (G_IS_VALUE (&gen_rec->returned));
+  g_assert_true (returned_nothing (&gen_rec->returned));
   g_assert_cmpstr (empty_rec->log->str, ==, "SRF");
-  g_assert_false (G_IS_VALUE (&empty_rec->returned));
+  g_assert_true (returned_nothing (&empty_rec->returned));
   g_assert_cmpstr (func_rec->log->str, ==, "SRF");
-  g_assert_false (G_IS_VALUE (&func_rec->returned));
+  g_assert_true (returned_nothing (&func_rec->returned));
+  /* get_value() keeps the last yielded value; nothing replaced it. */
+  g_assert_cmpint (g_value_get_int64 (tw_worker_get_value (gen)), ==, 2);
+  g_assert_false (G_IS_VALUE (tw_worker_get_value (func)));
   g_assert_cmpint (tw_worker_get_state (gen), ==, TW_WORKER_STATE_FINISHED);
   g_assert_null (tw_worker_get_error (gen));
 }
@@ -1216,8 +1226,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Faults/error-after-latest-yields-delivers-the-last-value",
                    test_error_after_latest_yields_delivers_the_last_value);
   g_test_add_func ("/Tw/Faults/error-after-quit-ends-aborted", test_error_after_quit_ends_aborted);
-  g_test_add_func ("/Tw/Faults/work-ending-without-result-returns-unset",
-                   test_work_ending_without_result_returns_unset);
+  g_test_add_func ("/Tw/Faults/work-ending-without-result-returns-nothing",
+                   test_work_ending_without_result_returns_nothing);
   g_test_add_func ("/Tw/Faults/owner-not-iterated-queue-blocks-the-producer",
                    test_owner_not_iterated_queue_blocks_the_producer);
   g_test_add_func ("/Tw/Faults/owner-not-iterated-latest-keeps-one-value",

@@ -1234,7 +1234,8 @@ on_returned (TwWorker     *worker,
              wm->id, id, seq, s->id);
     }
   else
-    CHECK (model, s->end == END_NONE && !G_IS_VALUE (value),
+    CHECK (model, s->end == END_NONE && G_VALUE_HOLDS_POINTER (value) &&
+           g_value_get_pointer (value) == NULL,
            "worker %u: returned, but the script's ending is %d", wm->id, s->end);
   model->stats.n_returned++;
   run_hook (wm, s, HOOK_TERMINAL);
@@ -1993,6 +1994,14 @@ tw_model_new (TwModelInput        *input,
 
   if (pipe (self->pipe_fds) != 0)
     g_error ("pipe: %s", g_strerror (errno));
+
+  /* The classes the work instantiates on pool threads, initialized here on
+   * the owner thread before any: the first initialization of a class sets
+   * a flag on its parent class (GObject's, for GInputStream) without a lock
+   * while another thread's g_object_new() of the parent type reads it
+   * (g_object_base_class_init() against g_object_init(), a data race inside
+   * GLib 2.74 that ThreadSanitizer reports). Classes of static types stay. */
+  g_type_class_unref (g_type_class_ref (G_TYPE_UNIX_INPUT_STREAM));
 
   self->pool = tw_pool_new ();
   self->max_threads = 1 + input_pick (input, 4);

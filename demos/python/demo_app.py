@@ -95,3 +95,70 @@ def run(application_id, build):
         print('FAILED: the application never activated', flush=True)
         return 1
     return smoke.status if smoke is not None else status
+
+
+
+def _render_window_to_png(window, path):
+    """gtk_widget_paintable_new() of @window, rendered by its renderer into
+    a texture saved as a PNG. Through ctypes: PyGObject 3.42 cannot wrap a
+    GskRenderNode. Returns None or an error message."""
+    import ctypes
+
+    gtk = ctypes.CDLL('libgtk-4.so.1')
+    gobject = ctypes.CDLL('libgobject-2.0.so.0')
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype = ctypes.c_void_p
+    get_pointer.argtypes = (ctypes.py_object, ctypes.c_char_p)
+    for name, restype, argtypes in (
+            ('gtk_snapshot_new', ctypes.c_void_p, ()),
+            ('gdk_paintable_snapshot', None,
+             (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_double)),
+            ('gtk_snapshot_free_to_node', ctypes.c_void_p, (ctypes.c_void_p,)),
+            ('gtk_native_get_renderer', ctypes.c_void_p, (ctypes.c_void_p,)),
+            ('gsk_renderer_render_texture', ctypes.c_void_p,
+             (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)),
+            ('gdk_texture_save_to_png', ctypes.c_int, (ctypes.c_void_p, ctypes.c_char_p)),
+            ('gsk_render_node_unref', None, (ctypes.c_void_p,))):
+        function = getattr(gtk, name)
+        function.restype = restype
+        function.argtypes = argtypes
+    gobject.g_object_unref.argtypes = (ctypes.c_void_p,)
+
+    width, height = window.get_width(), window.get_height()
+    # Holds the window's last painted render node: call right after a paint.
+    paintable = Gtk.WidgetPaintable.new(window)
+    snapshot = gtk.gtk_snapshot_new()
+    gtk.gdk_paintable_snapshot(get_pointer(paintable.__gpointer__, None), snapshot,
+                               width, height)
+    node = gtk.gtk_snapshot_free_to_node(snapshot)
+    if not node or width <= 0 or height <= 0:
+        if node:
+            gtk.gsk_render_node_unref(node)
+        return 'the window has nothing to draw (%d×%d)' % (width, height)
+    rect = (ctypes.c_float * 4)(0, 0, width, height)   # graphene_rect_t
+    renderer = gtk.gtk_native_get_renderer(get_pointer(window.__gpointer__, None))
+    texture = gtk.gsk_renderer_render_texture(renderer, node, ctypes.byref(rect))
+    gtk.gsk_render_node_unref(node)
+    saved = gtk.gdk_texture_save_to_png(texture, path.encode())
+    gobject.g_object_unref(texture)
+    if not saved:
+        return 'could not write %s' % path
+    print('saved %s (%d×%d)' % (path, width, height), flush=True)
+    return None
+
+
+def save_screenshot(window, path, done):
+    """Saves a PNG of @window as the user sees it, right after its next
+    paint, then calls done(error), error None or a message: the C viewer's
+    --screenshot, for the Python demos. Call on the main thread."""
+    clock = window.get_frame_clock()
+    handler = []
+
+    def after_paint(frame_clock):
+        frame_clock.disconnect(handler.pop())
+        error = _render_window_to_png(window, path)
+        # Not from inside the frame clock's signal.
+        GLib.idle_add(lambda: done(error) and False)
+
+    handler.append(clock.connect('after-paint', after_paint))
+    window.queue_draw()

@@ -3,7 +3,9 @@
 # Qt to GTK 4 with threadworker: a cumulative multiplier runs on a worker
 # thread; after each product it yields, the window pauses it; the number
 # typed in the entry is sent into the generator and the worker resumed. It
-# returns "Game Over!" when the product hits 0.
+# returns "Game Over!" when the product hits 0. The Stop and New game
+# buttons are the worker's own actions (worker.get_actions()), and closing
+# the window quits the worker (worker.quit_with(window)).
 #
 # Run from a build tree (see demos/python/meson.build):
 #   meson devenv -C _build --workdir . /usr/bin/python3 demos/python/multiplier.py
@@ -26,6 +28,14 @@ def build(app, smoke):
     line_edit = Gtk.Entry(input_purpose=Gtk.InputPurpose.NUMBER)
     layout.append(line_edit)
     layout.append(result_label)
+    # Buttons that name the worker's actions: no handler of ours runs them,
+    # and each is enabled only when its action applies.
+    buttons = Gtk.Box(spacing=6, homogeneous=True)
+    stop_button = Gtk.Button(label='Stop', action_name='worker.quit')
+    new_game_button = Gtk.Button(label='New game', action_name='worker.restart')
+    buttons.append(stop_button)
+    buttons.append(new_game_button)
+    layout.append(buttons)
     window.set_child(layout)
     window.present()
 
@@ -42,6 +52,9 @@ def build(app, smoke):
 
     # create the worker
     worker = multiplier()
+    window.insert_action_group('worker', worker.get_actions())
+    # Closing the window quits the worker; no callback below runs after.
+    worker.quit_with(window)
 
     # define some callbacks
     def on_yielded(value):
@@ -68,6 +81,12 @@ def build(app, smoke):
         worker.send(value)
         worker.resume()
 
+    def on_started():
+        # A new game (the New game button restarts the worker).
+        line_edit.set_sensitive(True)
+        result_label.set_text('')
+
+    worker.started.connect(on_started)
     worker.yielded.connect(on_yielded)
     worker.returned.connect(on_return)
     line_edit.connect('activate', send_next_value)
@@ -100,6 +119,13 @@ def build(app, smoke):
                 return
             if not smoke.check(worker.get_state() == Tw.WorkerState.FINISHED,
                                'state %s' % worker.get_state()):
+                return
+            # The buttons follow the worker: nothing to stop, a new game
+            # may begin.
+            if not smoke.check(not stop_button.is_sensitive(),
+                               'Stop is enabled after the game'):
+                return
+            if not smoke.check(new_game_button.is_sensitive(), 'New game is disabled'):
                 return
             smoke.passed('1 × 3 × 2.5 × 0: "Game Over!" returned')
 

@@ -5,14 +5,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Python API of threadworker, compatible with superqt's and napari's.
 
-Threads, queues, pause and abort all live in the C library. This override
-only adapts Python to it:
+Threads, the pool's limit, pause, abort and the signal order live in the
+C library. This override adapts Python to it:
 
 * a Python function runs as the ``TwWorkFunc`` of a ``Tw.FunctionWorker``; a
-  generator function is driven one ``next()``/``send()`` per ``TwStepFunc``
-  call of a ``Tw.GeneratorWorker``. Both are called on a worker thread;
-* yielded and returned objects travel inside ``GObject.TYPE_PYOBJECT``
-  values, so handlers receive the very object the worker produced;
+  generator function is driven in a Python loop by the ``TwStepFunc`` of a
+  ``Tw.GeneratorWorker``, which hands its values to the C library in
+  batches (see "Batches" below). Both run on a worker thread;
+* yielded and returned objects travel as the Python objects themselves, so
+  handlers receive the very object the worker produced;
 * an exception raised by the work reaches ``errored`` handlers as the
   original exception instance;
 * ``warnings.warn`` inside the work arrives through ``warned``.
@@ -27,7 +28,9 @@ import functools
 import inspect
 import sys
 import threading
+import time
 import warnings
+import weakref
 
 import gi
 from gi.module import get_introspection_module
@@ -66,16 +69,26 @@ class _WorkerState:
 
     def __init__(self):
         self.lock = threading.Lock()     # intrusive cancel
-        self.slots = {}                  # signal -> [(slot, handler id)], owner thread
+        self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
+        self.quit_with = set()           # id() of the objects given to quit_with()
+        self.yield_slots = []            # [(_Slot, n_args)] of `yielded`, called by _on_yielded
+        self.yield_handler = 0           # the handler id of _on_yielded
+        self.pointer = None              # the GObject's address, for _gobject calls
+        self.last_yielded = None         # the last value of the last batch delivered
+        self.gated = False               # values wait for a frame clock (sync_to=)
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
+        self.custom = frozenset()        # names of the SignalsClass's own signals
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
-        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order
+        self.warnings = collections.deque()  # warnings.WarningMessage, in `warned` order,
+                                             # kept only while a `warned` slot is connected
+        self.warning = None              # the showwarning tuple of the `warned` being emitted
+        self.hooks = None                # warnings' hooks when the run's Python code began
         self.thread_ident = None         # thread running the run's Python code
         self.cancel_requested = False
         self.cancel_sent = False
@@ -84,6 +97,8 @@ class _WorkerState:
         self.reported = False
         self.error = None
         self.warnings.clear()
+        self.warning = None
+        self.hooks = None
         with self.lock:
             self.thread_ident = None
             self.cancel_requested = False
@@ -106,10 +121,25 @@ def _state(worker):
         if state is None:
             state = worker.__dict__['_tw_state'] = _WorkerState()
             # Connected first, so they run before the application's handlers.
+            if isinstance(worker, Tw.GeneratorWorker):
+                _dispatch_yields(worker, state)   # batches: before any other
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
+            GObject.Object.connect(worker, 'warned', _on_warned_take)
     return state
+
+
+def _dispatch_yields(worker, state):
+    """Connects _on_yielded, which calls the slots of `yielded`: for a
+    generator worker at once, for others with the first slot."""
+    global _YIELDED
+    if state.yield_handler:
+        return
+    state.pointer = hash(worker)
+    state.yield_handler = GObject.Object.connect(worker, 'yielded', _on_yielded)
+    if not _YIELDED:
+        _YIELDED = GObject.signal_lookup('yielded', Tw.Worker)
 
 
 def _on_finished_reset(worker):
@@ -132,9 +162,98 @@ def _from_gvalue(value):
     return value
 
 
+def _text(obj):
+    """str(@obj), or its repr() if that fails, whatever they raise, as text
+    that C can take (lone surrogates escaped)."""
+    for text_of in (str, repr):
+        try:
+            text = text_of(obj)
+            if isinstance(text, str):
+                return str.encode(text, 'utf-8', 'backslashreplace').decode('utf-8')
+        except BaseException:
+            pass
+    return '<str() failed>'
+
+
+def _describe(exc):
+    """``'Name: text'`` for @exc, whatever its ``__str__`` and ``__repr__``
+    do: an error is never lost because its text cannot be made."""
+    try:
+        name = type(exc).__name__
+    except BaseException:
+        name = 'Exception'
+    text = _text(exc)
+    return '%s: %s' % (name, text) if text else name
+
+
+# The byte budget (max-pending-bytes): the C library cannot see into a
+# Python object, so the override tells it how many bytes a yielded value
+# keeps alive. How to size an object is found once per type.
+
+def _buffer_nbytes(obj):
+    with memoryview(obj) as view:
+        return view.nbytes
+
+
+def _nbytes_attr(obj):
+    return obj.nbytes   # numpy.ndarray, memoryview, array-likes
+
+
+def _no_size(obj):
+    return 0
+
+
+_SMALL_TYPES = (int, float, bool, complex, type(None), tuple, list, dict, set, frozenset)
+_sizers = {t: None for t in _SMALL_TYPES}   # type -> sizer, None for "small"
+
+
+def _sizer_for(obj):
+    t = type(obj)
+    try:
+        if issubclass(t, (bytes, bytearray, str)):
+            sizer = len
+        elif isinstance(getattr(t, 'nbytes', None), (property, type(memoryview.nbytes))):
+            sizer = _nbytes_attr
+        else:
+            try:
+                _buffer_nbytes(obj)
+                sizer = _buffer_nbytes
+            except Exception:
+                sizer = None
+    except Exception:   # a hostile metaclass
+        sizer = None
+    _sizers[t] = sizer
+    return sizer
+
+
+def _nbytes(obj):
+    """How many bytes @obj keeps alive, as counted against max-pending-bytes:
+    ``nbytes`` of a numpy array or memoryview, the length of bytes, bytearray
+    and str, the size of any object with the buffer protocol; 0 for the
+    rest."""
+    sizer = _sizers.get(type(obj), _no_size)
+    if sizer is _no_size:
+        sizer = _sizer_for(obj)
+    if sizer is None:
+        return 0
+    try:
+        n = int(sizer(obj))
+    except Exception:
+        return 0
+    return n if n > 0 else 0
+
+
+def _yield(worker, value):
+    """Worker thread: yields @value, sized for the byte budget."""
+    if _sizers.get(type(value), _no_size) is not None:   # not a known small type
+        n = _nbytes(value)
+        if n:
+            return Tw.Worker.yield_value_sized(worker, _to_gvalue(value), n)
+    return Tw.Worker.yield_value(worker, _to_gvalue(value))
+
+
 def _gerror_for(exc):
-    message = '%s: %s' % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
-    return GLib.Error.new_literal(Tw.worker_error_quark(), message,
+    return GLib.Error.new_literal(Tw.worker_error_quark(), _describe(exc),
                                   int(Tw.WorkerError.FAILED))
 
 
@@ -180,6 +299,7 @@ def _on_abort_requested(worker, pspec):
     if not worker.get_abort_requested():
         return
     state = _state(worker)
+    _interrupt(state)
     if not state.intrusive:
         return
     with state.lock:
@@ -194,6 +314,8 @@ def _call_in_worker(worker, state, func, *args, **kwargs):
     warnings become ``warned``; with intrusive cancel, quit() interrupts it."""
     previous = getattr(_tls, 'worker', None)
     _tls.worker = worker
+    if state.hooks is None:
+        state.hooks = _warning_hooks()
     try:
         if not state.intrusive:
             return func(*args, **kwargs)
@@ -216,13 +338,21 @@ def _run_begins(worker, state):
 
 
 def _run_returned(worker, state, result):
+    try:
+        value = _to_gvalue(result)
+    except BaseException as exc:   # a hostile value: the run fails with why
+        _run_failed(worker, state, exc)
+        return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(_to_gvalue(result))
+    worker.return_value(value)
 
 
 def _run_failed(worker, state, exc):
-    if isinstance(exc, WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
+    """Reports @exc as the run's error. It never raises: whatever the
+    exception does, the run ends with exactly one of returned, errored or
+    aborted."""
+    if issubclass(type(exc), WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
     state.error = exc
     worker.return_error(_gerror_for(exc))
@@ -239,11 +369,14 @@ class _Spec:
         self.gen = None           # generator of the current run
         self.inbox = collections.deque()
         self.count = 0
+        self.flow = None          # _Flow of the current generator run
+        self.control = 0          # bumped by the owner: quit, pause, send
 
     def reset(self):
         gen, self.gen = self.gen, None
         self.inbox.clear()
         self.count = 0
+        self.flow = None
         if gen is not None:
             gen.close()
 
@@ -304,25 +437,223 @@ def _generator_step_kept(worker, sent, spec):
     state = _state(worker)
     if sent is not None:
         spec.inbox.append(_from_gvalue(sent))
+    if spec.gen is None:
+        _run_begins(worker, state)
+        spec.flow = _Flow(worker)
+        spec.gen = spec.func(*spec.args, **spec.kwargs)
+    flow = spec.flow
     try:
-        if spec.gen is None:
-            _run_begins(worker, state)
-            spec.gen = spec.func(*spec.args, **spec.kwargs)
-            value = _call_in_worker(worker, state, next, spec.gen)
-        else:
-            incoming = spec.inbox.popleft() if spec.inbox else None
-            value = _call_in_worker(worker, state, spec.gen.send, incoming)
+        return _call_in_worker(worker, state, _drive, worker, state, spec, flow)
     except StopIteration as stop:
+        _close_batch(worker)
         _run_returned(worker, state, stop.value)
-        return False
     except BaseException as exc:
+        _close_batch(worker)
         _run_failed(worker, state, exc)
-        return False
+    return False
 
-    spec.count += 1
-    if state.progress is not None and state.progress[0]:
-        worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    return worker.yield_value(_to_gvalue(value))
+
+# ---------------------------------------------------------------------------
+# Batches: a generator's values cross to the owner thread in lists
+#
+# The override drives the generator in a Python loop on the worker thread
+# (_drive) and appends each value to the run's queue (_Flow). When the
+# owner thread is idle (nothing handed over is undelivered) the value is
+# handed over at once: the C library gets a marker (a G_TYPE_GTYPE value,
+# one `yielded` event, queued in order with the run's other events), and
+# the override's first `yielded` handler (_on_yielded) delivers the values
+# up to the marker's count, calling the Python slots once per value. While
+# the owner is busy delivering, values just pile up in the queue: when it
+# is done it gives the generator the GIL for a moment, then takes them
+# itself, without a marker; after that an idle callback goes on, after a
+# turn of the main loop (and within _DELIVERY_BUDGET_S). So no value waits for a batch to fill or
+# for the generator's next yield. A generator that gets half of
+# max-pending-yields ahead of a busy owner waits (backpressure): at most
+# about max-pending-yields values wait. Before any other event of the run
+# (a warning, pause, quit, the end) what is queued is handed over with a
+# marker, and the owner takes nothing after that point before the next
+# marker, so values and events keep their order. Between two values the
+# loop looks at spec.control, which the owner bumps on quit and pause: the
+# C library's checkpoint then pauses or ends the run before the generator
+# is advanced again. LATEST workers hand over every value on its own: the C
+# library coalesces.
+
+# How long the owner goes on delivering values yielded while it delivers
+# before it gives the main loop a turn (seconds).
+_DELIVERY_BUDGET_S = 0.002
+
+# A value this big or bigger (numpy arrays, bytes...: see _nbytes) does not
+# join a batch: it is yielded through the C queue on its own, where
+# max-pending-bytes bounds what waits. A batch holds at most half of
+# max-pending-yields values, each smaller than this.
+_BATCH_MAX_VALUE_BYTES = 64 * 1024
+
+
+class _BatchMarker(GObject.Object):
+    """Its GType, in a G_TYPE_GTYPE value, is what the C library carries
+    for a batch: copying it needs no GIL (a Python object in a GValue takes
+    the GIL on both threads for each copy and free)."""
+
+    __gtype_name__ = 'TwPythonBatch'
+
+
+_BATCH = GObject.Value(GObject.TYPE_GTYPE, _BatchMarker.__gtype__)
+_BATCH_GTYPE = _BatchMarker.__gtype__
+_GTYPE = type(_BATCH_GTYPE)
+
+
+class _Flow:
+    """The values of one generator run on their way to the owner thread.
+
+    The worker thread appends each value to .queue and counts it in
+    .appended; a hand-over (under .cond) moves .handed_to, the count the
+    owner may deliver up to, and queues a marker. The owner pops values and
+    counts them in .delivered. Each count only grows; .appended has one
+    writer (the worker), .delivered one (the owner)."""
+
+    __slots__ = ('cap', 'limit', 'batching', 'fresh', 'cond', 'waiting', 'queue',
+                 'appended', 'handed_to', 'delivered', 'boundaries', 'takeable', 'busy')
+
+    def __init__(self, worker):
+        # Read on the worker thread at the start of the run: the C run copies
+        # them at the same moment.
+        # Under a delivery gate (sync_to=) every value is its own event, so
+        # that the gate's owner delivers them in its frames.
+        self.batching = (worker.get_yield_policy() == Tw.YieldPolicy.QUEUE
+                         and not _state(worker).gated)
+        self.limit = max(1, worker.get_max_pending_yields())
+        self.cap = max(1, (self.limit + 1) // 2)
+        self.fresh = True         # the generator has not been started
+        self.cond = threading.Condition(threading.Lock())
+        self.waiting = False      # the generator waits for the owner
+        self.queue = collections.deque()
+        self.appended = 0
+        self.handed_to = 0
+        self.delivered = 0
+        self.boundaries = collections.deque()   # .handed_to of each marker queued
+        self.takeable = True      # no other event of the run since .handed_to
+        self.busy = False         # the owner is delivering: it takes what comes
+
+    def hand_over(self, event=False):
+        """Worker thread: what is appended may be delivered; returns whether
+        to queue a marker. With @event (another event of the run follows),
+        values after it are delivered only once handed over too."""
+        with self.cond:
+            self.takeable = not event
+            if self.appended == self.handed_to:
+                return False
+            self.handed_to = self.appended
+            self.boundaries.append(self.appended)
+            return True
+
+    def wait(self, spec, control):
+        """Worker thread, with a full batch while one is in flight: waits
+        until the owner has delivered what was handed over (or taken more),
+        or quit() or pause()."""
+        with self.cond:
+            while ((self.busy or self.delivered < self.handed_to) and spec.control == control
+                   and self.appended - self.delivered >= self.cap):
+                self.waiting = True
+                self.cond.wait()
+            self.waiting = False
+
+    def take(self):
+        """Owner thread, for a marker: the count to deliver up to."""
+        with self.cond:
+            self.busy = True
+            return self.boundaries.popleft() if self.boundaries else self.delivered
+
+    def take_more(self, last=True):
+        """Owner thread, once it has delivered up to .handed_to: takes the
+        values appended meanwhile (they were never handed over: no marker
+        of theirs is queued). Returns the count to deliver up to, or None:
+        then, with @last, the owner is no longer busy."""
+        with self.cond:
+            if self.waiting:
+                self.cond.notify()
+            if (self.delivered == self.handed_to and self.takeable
+                    and self.appended > self.delivered):
+                self.handed_to = self.appended
+                return self.appended
+            if last:
+                self.busy = False
+            return None
+
+    def wake(self):
+        """Owner thread: quit or pause while the generator waits."""
+        with self.cond:
+            self.cond.notify_all()
+
+
+def _drive(worker, state, spec, flow):
+    """Worker thread, inside the run's Python code: advances the generator
+    and hands its values over until the run ends (StopIteration or the
+    work's exception), quit() (returns False) or the generator had to wait
+    (returns True: the C step loop takes values sent from C, then calls the
+    step again)."""
+    gen = spec.gen
+    inbox = spec.inbox
+    control = spec.control
+    cap = flow.cap
+    append = flow.queue.append
+    total = state.progress[0] if state.progress is not None else 0
+    batching = flow.batching
+    while True:
+        if flow.fresh:
+            flow.fresh = False
+            value = next(gen)
+        else:
+            value = gen.send(inbox.popleft() if inbox else None)
+        spec.count += 1
+        if total:
+            worker.set_progress(min(spec.count / total, 1.0))
+        if not batching:
+            if not _yield(worker, value):
+                return False
+            continue
+        if _sizers.get(type(value), _no_size) is not None:
+            size = _nbytes(value)
+            if size >= _BATCH_MAX_VALUE_BYTES:
+                # A big value (a frame) crosses on its own, through the C
+                # queue and its byte budget (max-pending-bytes), after what
+                # was yielded before it.
+                if flow.hand_over(True) and not worker.yield_value(_BATCH):
+                    return False
+                if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
+                    return False
+                control = spec.control
+                continue
+        append(value)
+        flow.appended += 1
+        changed = spec.control != control
+        if (flow.busy or flow.delivered < flow.handed_to) and not changed:
+            # A delivery is in flight: the owner takes these values when it
+            # is done with it.
+            if flow.appended - flow.handed_to < cap:
+                continue
+            flow.wait(spec, control)     # full: backpressure
+            changed = spec.control != control
+            waited = True
+        else:
+            waited = False
+        if flow.hand_over(changed) and not worker.yield_value(_BATCH):
+            return False
+        if changed:
+            # quit() or pause(): the C library pauses or ends the run
+            # before the generator goes on.
+            control = spec.control
+            if not worker.checkpoint():
+                return False
+        elif waited:
+            return True
+
+
+def _close_batch(worker):
+    """Worker thread, before an event other than a value (a warning): the
+    values yielded before it go before it, those after it behind it."""
+    spec = _state(worker).spec
+    if spec is not None and spec.flow is not None and spec.flow.hand_over(event=True):
+        worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
@@ -346,16 +677,30 @@ def _worker_base_do_work(self, cancellable):
 _showwarnmsg_orig = warnings._showwarnmsg
 
 
+def _warning_hooks():
+    """What the warnings module shows a warning with. catch_warnings(record=True)
+    (and so pytest.warns) replaces them."""
+    return (getattr(warnings, 'showwarning', None),
+            getattr(warnings, '_showwarnmsg_impl', None))
+
+
 def _showwarnmsg(msg):
     """Replaces warnings._showwarnmsg: a warning shown while a thread runs a
-    worker's Python code is reported through the worker's `warned`."""
+    worker's Python code is reported through the worker's `warned`, unless
+    the work itself has caught warnings (catch_warnings(record=True),
+    pytest.warns): those stay with it. Filtered warnings never get here."""
     worker = _current_worker()
     if worker is None:
         _showwarnmsg_orig(msg)
         return
     state = _state(worker)
-    state.warnings.append(msg)
-    text = str(msg.message)
+    if state.hooks is not None and _warning_hooks() != state.hooks:
+        _showwarnmsg_orig(msg)   # recorded by the work's catch_warnings
+        return
+    if state.slots.get('warned'):   # no slot, nothing kept (issue 17)
+        state.warnings.append(msg)
+    text = _text(msg.message)
+    _close_batch(worker)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -368,16 +713,43 @@ warnings._showwarnmsg = _showwarnmsg
 
 def _warning_args(state, text):
     """superqt's `warned` argument: the arguments of warnings.showwarning."""
-    if state.warnings and str(state.warnings[0].message) == text:
+    if state.warnings and _text(state.warnings[0].message) == text:
         msg = state.warnings.popleft()
         return (msg.message, msg.category, msg.filename, msg.lineno, msg.file, msg.line)
     return (UserWarning(text), UserWarning, '', 0, None, None)
 
 
+def _on_warned_take(worker, text):
+    """The first `warned` handler: takes the warning once per emission, so
+    that every slot gets the same tuple."""
+    state = _state(worker)
+    state.warning = _warning_args(state, text) if (state.warnings or state.slots.get('warned')) else None
+
+
 # ---------------------------------------------------------------------------
 # Signals as attributes
 
+_accepts_cache = {}
+
+
 def _accepts(slot, n_args):
+    """Whether slot(*[None] * n_args) binds. Plain functions and methods
+    are answered from their code object (inspect.signature costs tens of
+    microseconds, and every worker connects its slots)."""
+    func = getattr(slot, '__func__', slot)
+    code = getattr(func, '__code__', None)
+    if code is not None and type(func).__name__ == 'function' and not func.__kwdefaults__:
+        key = (code, func.__defaults__, hasattr(slot, '__self__'), n_args)
+        answer = _accepts_cache.get(key)
+        if answer is None:
+            answer = _accepts_cache[key] = _accepts_by_signature(slot, n_args)
+            if len(_accepts_cache) > 4096:
+                _accepts_cache.clear()
+        return answer
+    return _accepts_by_signature(slot, n_args)
+
+
+def _accepts_by_signature(slot, n_args):
     try:
         signature = inspect.signature(slot)
     except (TypeError, ValueError):
@@ -394,10 +766,192 @@ def _handler(worker, *args):
     if name == 'errored':
         args = [_exception_for(worker, args[0])]
     elif name == 'warned':
-        args = [_warning_args(_state(worker), args[0])]
+        warning = _state(worker).warning
+        args = [warning if warning is not None else _warning_args(_state(worker), args[0])]
     else:
         args = [_from_gvalue(a) for a in args]
     slot(*args[:n_args])
+
+
+# g_signal_* calls that keep the GIL: PyGObject's calls drop it, and on the
+# owner thread every drop can hand it to a generator for a switch interval.
+_gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+_handler_block = _gobject.g_signal_handler_block
+_handler_block.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_block.restype = None
+_handler_unblock = _gobject.g_signal_handler_unblock
+_handler_unblock.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_unblock.restype = None
+_has_handler_pending = _gobject.g_signal_has_handler_pending
+_has_handler_pending.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32, ctypes.c_int)
+_has_handler_pending.restype = ctypes.c_int
+_stop_emission = _gobject.g_signal_stop_emission
+_stop_emission.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32)
+_stop_emission.restype = None
+_YIELDED = 0   # the signal id, known once the class exists (_state())
+
+# tw_worker_start() and tw_worker_get_is_running() with the GIL kept: an
+# application starting many workers otherwise hands the GIL to the work of
+# the ones it started at every call, and waits for it back.
+def _loaded_library(name):
+    """The path of the copy of @name that GI loaded (never a second one)."""
+    try:
+        with open('/proc/self/maps', encoding='utf-8', errors='replace') as maps:
+            for line in maps:
+                path = line.rstrip('\n').split(None, 5)[-1]
+                if path.startswith('/') and path.rsplit('/', 1)[-1].startswith(name):
+                    return path
+    except OSError:
+        pass
+    return None
+
+
+def _native_start():
+    """(tw_worker_start, tw_worker_get_is_running) through ctypes, or None."""
+    global _native
+    if _native is False:
+        Tw.Worker.__gtype__   # GI has loaded the library
+        try:
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+            start, is_running = lib.tw_worker_start, lib.tw_worker_get_is_running
+            start.argtypes = is_running.argtypes = (ctypes.c_void_p,)
+            start.restype = None
+            is_running.restype = ctypes.c_int
+            _native = (start, is_running)
+        except (OSError, AttributeError):
+            _native = None
+    return _native
+
+
+_native = False
+
+
+def _call_slots(slots, value):
+    for slot, n_args in slots:
+        try:
+            if n_args:
+                slot(value)
+            else:
+                slot()
+        except Exception:
+            # What PyGObject does with an exception of a signal handler.
+            sys.excepthook(*sys.exc_info())
+
+
+def _call_one(state, slot, popleft, n):
+    """_call_slots() for @n values and one slot that takes the value: what
+    most workers have, without a call per value in between."""
+    while n:
+        try:
+            while n:
+                n -= 1
+                v = state.last_yielded = popleft()   # get_value() in the slot
+                slot(v)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+
+
+def _on_yielded(worker, value):
+    """The first `yielded` handler of every worker: calls the slots
+    connected with ``worker.yielded.connect()``, once per value of a batch.
+    Other handlers (connected with GObject's connect(), or in C) get one
+    emission per value too, with the value itself."""
+    state = _state(worker)
+    if type(value) is not _GTYPE or value != _BATCH_GTYPE:   # (a numpy array compares per item)
+        _call_slots(state.yield_slots, _from_gvalue(value))
+        return
+    # The run's batches arrive in order, each once; `finished` (which ends
+    # the flow) comes after the last.
+    flow = state.spec.flow
+    upto = flow.take()
+    foreign = _foreign_handlers(state)
+    if foreign:
+        # Others see each value as its own emission, never the batch.
+        _stop_emission(state.pointer, _YIELDED, 0)
+    _deliver(worker, state, flow, upto, foreign)
+
+
+def _foreign_handlers(state):
+    """Whether `yielded` has handlers besides _on_yielded (and the blocked
+    ones that only give the slots their ids)."""
+    _handler_block(state.pointer, state.yield_handler)
+    foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
+    _handler_unblock(state.pointer, state.yield_handler)
+    return foreign
+
+
+def _deliver(worker, state, flow, upto, foreign):
+    """Owner thread: calls the slots for each value up to the count @upto,
+    then for the values the generator appended meanwhile (they never wait
+    for its next yield); what comes after those is taken from an idle
+    callback, after a turn of the main loop."""
+    popleft = flow.queue.popleft
+    deadline = time.monotonic() + _DELIVERY_BUDGET_S
+    rounds = 0
+    while upto is not None:
+        rounds += 1
+        # A marker's count may be behind: the owner took its values before.
+        n = max(0, upto - flow.delivered)
+        if not foreign:
+            slots = state.yield_slots
+            if len(slots) == 1 and slots[0][1]:
+                _call_one(state, slots[0][0], popleft, n)
+            else:
+                for _ in range(n):
+                    v = state.last_yielded = popleft()   # get_value() in the slot
+                    _call_slots(slots, v)
+        else:
+            for _ in range(n):
+                v = state.last_yielded = popleft()
+                GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
+        flow.delivered += n
+        if rounds >= 2 or time.monotonic() >= deadline:
+            # The rest after a main-loop turn (frames are drawn in a flood).
+            _deliver_later(worker, flow)
+            with flow.cond:
+                if flow.waiting:
+                    flow.cond.notify()
+            return
+        if n:
+            # Let a generator in a flood fill the next batch now, rather
+            # than hand it over one value at a time after we are gone.
+            time.sleep(0)
+        upto = flow.take_more(last=False)
+        if upto is None:
+            # Still busy for a turn of the main loop: what the generator
+            # yields meanwhile needs no marker.
+            _deliver_later(worker, flow)
+
+
+def _deliver_later(worker, flow):
+    """An idle callback on the worker's owner context (not necessarily the
+    global default one) calls _deliver_more()."""
+    source = GLib.Idle()
+    source.set_priority(GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
+    source.set_callback(lambda *args: _deliver_more(worker, flow))
+    source.attach(Tw.Worker.get_context(worker))
+
+
+def _deliver_more(worker, flow):
+    state = _state(worker)
+    if state.spec is None or state.spec.flow is not flow:
+        return GLib.SOURCE_REMOVE   # the run ended: its last values had a marker
+    upto = flow.take_more()
+    if upto is not None:
+        _deliver(worker, state, flow, upto, _foreign_handlers(state))
+    return GLib.SOURCE_REMOVE
+
+
+def _interrupt(state):
+    """Owner thread (quit, pause): a running generator hands its values over
+    and reaches the C library's checkpoint before its next value."""
+    spec = state.spec
+    if spec is None:
+        return
+    spec.control += 1
+    flow = spec.flow
+    if flow is not None:
+        flow.wake()
 
 
 def _exception_for(worker, error):
@@ -436,9 +990,17 @@ class _BoundSignal:
         if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
             n_args = 0
         state = _state(self._worker)
+        held = _Slot(slot)
+        if held.owner_id() in state.quit_with:
+            held.hold_weakly()
         handler_id = GObject.Object.connect(self._worker, self._name, _handler,
-                                            (self._name, slot, n_args))
-        state.slots.setdefault(self._name, []).append((slot, handler_id))
+                                            (self._name, held, n_args))
+        if self._name == 'yielded':
+            # _on_yielded calls it; the handler only gives it an id.
+            _dispatch_yields(self._worker, state)
+            GObject.signal_handler_block(self._worker, handler_id)
+            state.yield_slots.append((held, n_args))
+        state.slots.setdefault(self._name, []).append((held, handler_id))
         return handler_id
 
     def disconnect(self, slot=None):
@@ -447,12 +1009,16 @@ class _BoundSignal:
         keep = []
         found = False
         for connected, handler_id in slots:
-            if slot is None or connected == slot:
+            if slot is None or connected.matches(slot):
                 GObject.Object.disconnect(self._worker, handler_id)
                 found = True
             else:
                 keep.append((connected, handler_id))
         slots[:] = keep
+        if self._name == 'yielded':
+            state = _state(self._worker)
+            kept = [s for s, _ in keep]
+            state.yield_slots[:] = [(s, n) for s, n in state.yield_slots if s in kept]
         if slot is not None and not found:
             raise TypeError('%r is not connected to %s' % (slot, self._name))
 
@@ -463,20 +1029,21 @@ class _BoundSignal:
         signal is emitted at once in the calling thread (synchronous work)."""
         worker, name = self._worker, self._name
         state = _state(worker)
-        in_run = _current_worker() is worker and (
-            state.sync is None or state.sync.thread != threading.get_ident())
-        if in_run:
+        if _in_run(worker, state):
+            _close_batch(worker)
             if name == 'yielded':
-                return Tw.Worker.yield_value(worker, _to_gvalue(args[0]))
+                return _yield(worker, args[0])
             if name == 'warned':
                 w = args[0]
                 if isinstance(w, tuple):
-                    state.warnings.append(warnings.WarningMessage(*w))
+                    if state.slots.get('warned'):
+                        state.warnings.append(warnings.WarningMessage(*w))
                     w = w[0]
-                return Tw.Worker.warn(worker, str(w))
+                return Tw.Worker.warn(worker, _text(w))
             if name == 'returned':
+                value = _to_gvalue(args[0] if args else None)   # may raise: not reported
                 state.reported = True
-                return Tw.Worker.return_value(worker, _to_gvalue(args[0] if args else None))
+                return Tw.Worker.return_value(worker, value)
             if name == 'errored':
                 state.reported = True
                 state.error = args[0]
@@ -493,11 +1060,148 @@ class _BoundSignal:
         elif name == 'warned':
             w = args[0]
             if isinstance(w, tuple):
-                state.warnings.append(warnings.WarningMessage(*w))
-                w = str(w[0])
-            args = (str(w),)
+                if state.slots.get('warned'):
+                    state.warnings.append(warnings.WarningMessage(*w))
+                w = w[0]
+            args = (_text(w),)
         GObject.Object.emit(worker, name, *args)
         return None
+
+
+def _in_run(worker, state):
+    """Whether the calling thread runs @worker's work on a worker thread."""
+    return _current_worker() is worker and (
+        state.sync is None or state.sync.thread != threading.get_ident())
+
+
+# ---------------------------------------------------------------------------
+# Custom signals
+
+_OWN_SIGNALS = frozenset(('started', 'yielded', 'returned', 'errored', 'warned',
+                          'paused', 'resumed', 'aborted', 'finished'))
+
+# The signals of a SignalsClass travel in one detailed signal of every
+# worker, the detail naming the signal: `tw-python-signal::counted`.
+_CARRIER = 'tw-python-signal'
+GObject.signal_new(_CARRIER, Tw.Worker,
+                   GObject.SignalFlags.RUN_LAST | GObject.SignalFlags.DETAILED,
+                   None, (GObject.TYPE_PYOBJECT,))
+
+
+class Signal:
+    """Declares a signal of a worker in a ``SignalsClass``, like superqt's
+    (Qt's) ``Signal(int)``::
+
+        class CounterSignals:
+            counted = Tw.Signal(int)
+
+        class Counter(Tw.WorkerBase):
+            def __init__(self):
+                super().__init__(SignalsClass=CounterSignals)
+
+            def work(self):
+                self.counted.emit(1)   # delivered on the owner thread
+
+    The types document the arguments; any Python objects may be emitted.
+    """
+
+    def __init__(self, *types, name=None):
+        self.types = types
+        self.name = name
+
+
+__all__.append('Signal')
+
+
+def _declared_signals(signals_class):
+    """The names of the signals a SignalsClass declares beyond the worker's
+    own: attributes that are Tw.Signal, or a Qt Signal left from a port."""
+    names = set()
+    for attr in dir(signals_class):
+        if attr.startswith('_') or attr in _OWN_SIGNALS:
+            continue
+        try:
+            value = getattr(signals_class, attr)
+        except Exception:
+            continue
+        if isinstance(value, Signal) or type(value).__name__ in (
+                'Signal', 'pyqtSignal', 'SignalInstance', 'pyqtBoundSignal'):
+            names.add(attr)
+    return frozenset(names)
+
+
+def _max_positional(slot):
+    """How many positional arguments @slot takes (None: any number)."""
+    try:
+        parameters = inspect.signature(slot).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in parameters:
+        if p.kind == p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+    return n
+
+
+def _custom_handler(worker, args, data):
+    slot, n_args = data
+    slot(*(args if n_args is None else args[:n_args]))
+
+
+class _CustomSignal:
+    """A signal of a worker's SignalsClass: ``worker.counted.connect(slot)``,
+    ``self.counted.emit(value)`` in the work. Slots get the emitted
+    arguments (as many as they take, like PyQt), on the owner thread."""
+
+    __slots__ = ('_worker', '_name')
+
+    def __init__(self, worker, name):
+        self._worker = worker
+        self._name = name
+
+    def __repr__(self):
+        return '<signal %s of %r>' % (self._name, self._worker)
+
+    def connect(self, slot):
+        if not callable(slot):
+            raise TypeError('%r is not callable' % (slot,))
+        # Held like the built-in signals' slots (see _Slot and quit_with()).
+        held = _Slot(slot)
+        handler_id = GObject.Object.connect(self._worker, '%s::%s' % (_CARRIER, self._name),
+                                            _custom_handler, (held, _max_positional(slot)))
+        _state(self._worker).slots.setdefault(self._name, []).append((held, handler_id))
+        return handler_id
+
+    disconnect = _BoundSignal.disconnect
+
+    def emit(self, *args):
+        """From the work, on the worker thread: delivered on the owner
+        context in order with the yields, with backpressure like a yield.
+        Elsewhere: emitted at once in the calling thread."""
+        _emit_custom(self._worker, '%s::%s' % (_CARRIER, self._name), (args,))
+
+
+_param_types = {}   # (GType, signal name) -> its parameter GTypes
+
+
+def _emit_custom(worker, detailed_signal, args):
+    state = _state(worker)
+    if not _in_run(worker, state):
+        GObject.Object.emit(worker, detailed_signal, *args)
+        return
+    key = (type(worker).__gtype__, detailed_signal)
+    types = _param_types.get(key)
+    if types is None:
+        query = GObject.signal_query(detailed_signal.split('::', 1)[0], key[0])
+        if query is None or not query.signal_id:
+            raise TypeError('%s has no signal %r' % (type(worker).__name__, detailed_signal))
+        types = _param_types[key] = tuple(query.param_types)
+    if len(args) != len(types):
+        raise TypeError('%s takes %d arguments, not %d' % (detailed_signal, len(types), len(args)))
+    Tw.Worker.emit_signal(worker, detailed_signal,
+                          [GObject.Value(t, a) for t, a in zip(types, args)])
 
 
 class _Signal:
@@ -512,6 +1216,69 @@ class _Signal:
         return _BoundSignal(worker, self.name)
 
 
+class _Slot:
+    """A connected slot. A method of an object given to quit_with() is held
+    through a weak reference, so that connecting it does not keep the object
+    (a closed window) alive, which would keep it from ever being disposed."""
+
+    __slots__ = ('_strong', '_weak', '_owner_id')
+
+    def __init__(self, slot):
+        self._strong = slot
+        self._weak = None
+        self._owner_id = None
+
+    def target(self):
+        return self._strong if self._weak is None else self._weak()
+
+    def owner_id(self):
+        """id() of the object the slot is a method of (None if it is not)."""
+        if self._owner_id is not None:
+            return self._owner_id
+        owner = getattr(self._strong, '__self__', None)
+        return None if owner is None else id(owner)
+
+    def hold_weakly(self):
+        if self._weak is not None:
+            return
+        try:
+            weak = weakref.WeakMethod(self._strong)
+        except TypeError:
+            return   # not a method of a Python object: held as it is
+        self._owner_id = id(self._strong.__self__)
+        self._weak = weak
+        self._strong = None
+
+    def matches(self, slot):
+        return self.target() == slot
+
+    def __call__(self, *args):
+        slot = self.target()
+        if slot is not None:
+            slot(*args)
+
+
+def _disconnect_slots_of(worker_ref, obj_id):
+    """The dispose of an object given to quit_with(): disconnects the slots
+    of the worker that are methods of that object."""
+    worker = worker_ref()
+    if worker is None:
+        return
+    state = _state(worker)
+    state.quit_with.discard(obj_id)
+    for slots in state.slots.values():
+        keep = []
+        for slot, handler_id in slots:
+            if slot.owner_id() == obj_id:
+                GObject.Object.disconnect(worker, handler_id)
+            else:
+                keep.append((slot, handler_id))
+        slots[:] = keep
+    # The slots _on_yielded calls itself (their handlers only give them ids).
+    state.yield_slots[:] = [(slot, n) for slot, n in state.yield_slots
+                            if slot.owner_id() != obj_id]
+
+
 class _SyncRun:
     """A synchronous run of work() in the calling thread."""
 
@@ -519,6 +1286,28 @@ class _SyncRun:
         self.thread = threading.get_ident()
         self.abort = False
         self.inbox = collections.deque()
+        self.paused = False
+        self.pause_requested = False
+        self.resume_requested = False
+
+    def wait_while_paused(self, worker):
+        """Between two values of a synchronous generator run: emits
+        ``paused`` once a pause was asked for, then runs the calling
+        thread's main context (so that a timer or a button can resume or
+        quit) until resume() or quit(); emits ``resumed``. Like superqt's,
+        which sleeps in a loop instead."""
+        if not self.pause_requested or self.abort:
+            return
+        self.pause_requested = False
+        self.paused = True
+        worker.paused.emit()
+        context = GLib.MainContext.ref_thread_default()
+        while not self.resume_requested and not self.abort:
+            context.iteration(True)
+        self.paused = False
+        self.resume_requested = False
+        if not self.abort:
+            worker.resumed.emit()
 
 
 # ---------------------------------------------------------------------------
@@ -578,8 +1367,30 @@ class Worker(Tw.Worker):
         # superqt's signature; like superqt, func and the rest are ignored.
         # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
-        _state(self)
+        _set_signals_class(self, SignalsClass)
         self.set_name(name if name is not None else _name_after(type(self)))
+
+    def __getattr__(self, name):
+        # Only for names not found otherwise: the SignalsClass's signals.
+        state = self.__dict__.get('_tw_state')
+        if state is not None and name in state.custom:
+            return _CustomSignal(self, name)
+        raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+
+    def emit(self, detailed_signal, *args):
+        """GObject's emit(). Called from the work, on the worker thread, the
+        signal is delivered on the owner context instead, in order with the
+        yields and with backpressure like a yield: handlers of signals
+        declared with ``__gsignals__`` never run on the worker thread. The
+        worker's own signals (``yielded``, ``returned``...) behave as their
+        attributes' emit() (``self.yielded.emit(value)``)."""
+        name = detailed_signal.split('::', 1)[0].replace('_', '-')
+        if name in _OWN_SIGNALS and _in_run(self, _state(self)):
+            return getattr(self, name).emit(*args)
+        if name in _OWN_SIGNALS:
+            return GObject.Object.emit(self, detailed_signal, *args)
+        _emit_custom(self, detailed_signal, args)
+        return None
 
     # -- run control (owner thread) --
 
@@ -588,9 +1399,15 @@ class Worker(Tw.Worker):
 
         Raises RuntimeError if a run is in progress.
         """
-        if self.get_is_running():
+        native = _native if _native else _native_start()
+        if native is None:
+            if self.get_is_running():
+                raise RuntimeError('This worker is already started!')
+            Tw.Worker.start(self)
+            return
+        if native[1](hash(self)):
             raise RuntimeError('This worker is already started!')
-        Tw.Worker.start(self)
+        native[0](hash(self))
 
     def quit(self):
         """Asks the run to stop; it ends with ``aborted``. With
@@ -601,14 +1418,85 @@ class Worker(Tw.Worker):
             sync.abort = True
         Tw.Worker.quit(self)
 
+    def quit_with(self, obj):
+        """Quits the run when @obj (a widget, a window, any GObject) is
+        disposed, and keeps the worker's slots off it: slots connected
+        through this worker's signal attributes that are methods of @obj
+        (``worker.yielded.connect(window.show_value)``), before or after
+        this call, hold @obj only weakly, so they do not keep a closed
+        window alive, and they are disconnected when it is disposed; the C
+        library disconnects handlers whose data is @obj. The worker stays
+        usable and may be started again. See ``Tw.Worker.quit_with()``;
+        owner thread."""
+        if not isinstance(obj, GObject.Object):
+            raise TypeError('quit_with() needs a GObject, not %r' % (obj,))
+        state = _state(self)
+        obj_id = id(obj)
+        if obj_id not in state.quit_with:
+            state.quit_with.add(obj_id)
+            for slots in state.slots.values():
+                for slot, _handler_id in slots:
+                    if slot.owner_id() == obj_id:
+                        slot.hold_weakly()
+            # Registered before the library's, so it runs first in the dispose.
+            obj.weak_ref(_disconnect_slots_of, weakref.ref(self), obj_id)
+        Tw.Worker.quit_with(self, obj)
+
     def send(self, value):
         """Sends any Python object into a running generator: the value of
         its ``yield`` expression. A GObject.Value is sent as is."""
-        sync = _state(self).sync
+        state = _state(self)
+        sync = state.sync
         if sync is not None:
             sync.inbox.append(value)
             return True
+        spec = state.spec
+        if spec is not None and spec.flow is not None and self.get_is_running() \
+                and not isinstance(value, GObject.Value):
+            # A generator driven by the override takes it at its next yield.
+            spec.inbox.append(value)
+            return True
         return Tw.Worker.send(self, _to_gvalue(value))
+
+    def pause(self):
+        """Asks the work to pause at its next yield or checkpoint; ``paused``
+        is emitted once it has."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = True
+            state.sync.resume_requested = False
+            return
+        Tw.Worker.pause(self)
+        _interrupt(state)
+
+    def resume(self):
+        """Lets paused work go on; ``resumed`` is emitted once it does."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = False
+            state.sync.resume_requested = state.sync.paused
+            return
+        Tw.Worker.resume(self)
+
+    def toggle_pause(self):
+        """Pauses running work, resumes paused work."""
+        state = _state(self)
+        sync = state.sync
+        if sync is not None:
+            if sync.paused and not sync.resume_requested or sync.pause_requested:
+                self.resume()
+            else:
+                self.pause()
+            return
+        Tw.Worker.toggle_pause(self)
+        _interrupt(state)
+
+    def get_value(self):
+        """The last value yielded or returned (tw_worker_get_value())."""
+        value = Tw.Worker.get_value(self)
+        if value == _BATCH_GTYPE:
+            return _state(self).last_yielded
+        return value
 
     @property
     def is_running(self):
@@ -618,6 +1506,9 @@ class Worker(Tw.Worker):
     @property
     def is_paused(self):
         """Whether the work has really paused."""
+        sync = _state(self).sync
+        if sync is not None:
+            return sync.paused
         return self.get_is_paused()
 
     @property
@@ -649,6 +1540,8 @@ class Worker(Tw.Worker):
             state.sync = _SyncRun()
         previous = getattr(_tls, 'worker', None)
         _tls.worker = self
+        if state.hooks is None:
+            state.hooks = _warning_hooks()
         try:
             self.started.emit()
             try:
@@ -676,11 +1569,18 @@ WorkerBase = Worker
 __all__ += ['Worker', 'WorkerBase']
 
 
-def _adopt(worker, cls, spec):
+def _set_signals_class(worker, signals_class):
+    state = _state(worker)
+    if signals_class is not None:
+        state.custom = _declared_signals(signals_class)
+
+
+def _adopt(worker, cls, spec, signals_class=None):
     """Gives a worker made by a C constructor its Python class and state."""
     if type(worker) is not cls:
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
+    _set_signals_class(worker, signals_class)
     worker.set_name(_name_after(spec.func))
     return worker
 
@@ -695,13 +1595,13 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
         cls.__gtype__ = Tw.FunctionWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec)
+        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -723,13 +1623,13 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
         cls.__gtype__ = Tw.GeneratorWorker.__gtype__
         super().__init_subclass__(**kwargs)
 
-    def __new__(cls, func, *args, **kwargs):
+    def __new__(cls, func, *args, SignalsClass=None, **kwargs):
         if not inspect.isgeneratorfunction(func):
             raise TypeError(
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec)
+        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
@@ -761,6 +1661,7 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
                 except StopIteration as stop:
                     return stop.value
                 self.yielded.emit(value)
+                sync.wait_while_paused(self)
         finally:
             gen.close()
             if owns:
@@ -779,6 +1680,235 @@ class Pool(Tw.Pool):
 
 
 __all__.append('Pool')
+
+
+# ---------------------------------------------------------------------------
+# Futures: concurrent.futures and dask.distributed results on the main loop
+#
+# A worker thread waits on the futures' own completion: each future's
+# add_done_callback() appends it to a _Completions, whose condition variable
+# the worker thread sleeps on (no polling; dask's as_completed iterator wakes
+# every 100 ms, so it is not used). quit() and pause() wake the thread too.
+# Cancelling happens on the worker thread: for dask it is a round trip to the
+# scheduler, which the owner thread must never wait for. dask is never
+# imported here: a dask future exists only if the application imported
+# distributed.
+
+class _Completions:
+    """The futures of one run, in the order they completed. add() runs on
+    whatever thread completes a future; wait() on the worker thread."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._done = collections.deque()
+        self._woken = False
+
+    def add(self, item):
+        with self._cond:
+            self._done.append(item)
+            self._cond.notify()
+
+    def wake(self):
+        """Owner thread (quit, pause): wait() returns None once."""
+        with self._cond:
+            self._woken = True
+            self._cond.notify()
+
+    def wait(self):
+        """The next completed item, or None after wake()."""
+        with self._cond:
+            while not self._done and not self._woken:
+                self._cond.wait()
+            self._woken = False
+            return self._done.popleft() if self._done else None
+
+
+def _is_dask_future(future):
+    distributed = sys.modules.get('distributed')
+    return distributed is not None and isinstance(future, distributed.Future)
+
+
+def _cancel_futures(futures):
+    """Cancels the futures that are not done: a dask future on its cluster
+    (one request per client), a concurrent.futures future if it has not
+    started (a running one cannot be stopped; its result is dropped).
+    Worker thread."""
+    by_client = {}
+    for future in futures:
+        if future.done():
+            continue
+        if _is_dask_future(future):
+            by_client.setdefault(id(future.client), (future.client, []))[1].append(future)
+        else:
+            future.cancel()
+    for client, pending in by_client.values():
+        try:
+            client.cancel(pending)
+        except Exception as exc:   # a closed client: say so, end the run anyway
+            warnings.warn('could not cancel %d dask futures: %r' % (len(pending), exc))
+
+
+class _FuturesWorker(Worker):
+    """What future_worker() and as_completed_worker() return: a worker whose
+    run waits on futures, without polling, on a worker thread."""
+
+    # PyGObject gives classes of a gi.overrides module no GType of their
+    # own (their do_* methods would go into TwWorker's class): say they are
+    # from elsewhere. Worker.__init_subclass__ then gives them do_work.
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFuturesWorker'
+
+    def __init__(self, futures):
+        super().__init__()
+        self._futures = list(futures)
+        self._completions = None     # of the current run
+
+    # quit() and pause() (owner thread) first make the run's checkpoint
+    # see the request, then wake the thread; the thread sets _completions
+    # before its first checkpoint: one of the two sees the other.
+
+    def do_quit(self):
+        Tw.Worker.do_quit(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()
+
+    def do_pause(self):
+        Tw.Worker.do_pause(self)
+        completions = self._completions
+        if completions is not None:
+            completions.wake()    # so that it reaches the checkpoint and pauses
+
+    def _watch(self):
+        completions = self._completions = _Completions()
+        for index, future in enumerate(self._futures):
+            future.add_done_callback(functools.partial(
+                lambda i, f: completions.add((i, f)), index))
+        return completions
+
+    def _completed(self):
+        """Yields (index, future) as the futures complete; ends early, having
+        cancelled the rest, once quit() was called. Worker thread."""
+        completions = self._watch()
+        left = len(self._futures)
+        try:
+            while left:
+                if not self.checkpoint():
+                    return
+                item = completions.wait()
+                # A pause asked now holds the result here until resume().
+                if not self.checkpoint():
+                    return
+                if item is not None:
+                    left -= 1
+                    yield item
+        finally:
+            if left:
+                _cancel_futures(self._futures)
+
+    @staticmethod
+    def _result(future):
+        # A done future: result() returns or raises at once, the remote
+        # exception with its traceback (for dask, fetching the result is a
+        # transfer from the worker that holds it).
+        return future.result()
+
+
+class _FutureWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyFutureWorker'
+
+    def work(self):
+        completed = self._completed()
+        try:
+            for _, future in completed:
+                return self._result(future)
+            return None
+        finally:
+            completed.close()
+
+
+class _AsCompletedWorker(_FuturesWorker):
+    __module__ = 'threadworker.futures'
+    __gtype_name__ = 'TwPyAsCompletedWorker'
+
+    def __init__(self, futures, with_index):
+        super().__init__(futures)
+        self._with_index = with_index
+
+    def work(self):
+        total = len(self._futures)
+        done = 0
+        completed = self._completed()
+        try:
+            for index, future in completed:
+                # An exception ends the run with errored; closing
+                # `completed` cancels the rest.
+                result = self._result(future)
+                done += 1
+                self.set_progress(done / total)
+                value = (index, result) if self._with_index else result
+                if not self.yield_value(_to_gvalue(value)):
+                    return None
+        finally:
+            completed.close()
+        if total == 0:
+            self.set_progress(1.0)
+        return None
+
+
+def _connect_and_start(worker, connect, start_thread):
+    if connect is not None and not isinstance(connect, dict):
+        raise TypeError("The 'connect' argument must be a dict")
+    for key, val in (connect or {}).items():
+        slots = val if isinstance(val, (tuple, list)) else [val]
+        for slot in slots:
+            if not callable(slot):
+                raise TypeError('connect[%r] must be a function or sequence of functions' % (key,))
+            getattr(worker, key).connect(slot)
+    _state(worker).report_errors = True
+    if start_thread is None:
+        start_thread = connect is not None
+    if start_thread:
+        worker.start()
+    return worker
+
+
+def future_worker(future, *, connect=None, start_thread=None):
+    """A worker for one ``concurrent.futures.Future`` or
+    ``distributed.Future``: ``returned`` gets its result, ``errored`` the
+    exception it raised (remotely: the same type, with its traceback).
+    ``quit()`` cancels the future (a dask future on its cluster) and the run
+    ends with ``aborted``; while paused, a result that arrives waits.
+
+    ``connect`` maps signal names to slots and starts the worker unless
+    ``start_thread=False``. Call on the owner thread; the run waits for the
+    future on a worker thread, never on the owner's.
+    """
+    if not hasattr(future, 'add_done_callback'):
+        raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_FutureWorker([future]), connect, start_thread)
+
+
+def as_completed_worker(futures, *, connect=None, start_thread=None, with_index=False):
+    """A worker that yields the result of each future as it completes, in
+    completion order (``(index, result)`` with ``with_index=True``, index
+    into @futures), and sets ``progress`` to done/total.
+
+    ``quit()`` cancels every future that is not done yet. When a future
+    fails, ``errored`` gets its exception and the rest are cancelled. Pause
+    stops the yielding: results that complete meanwhile wait until resume.
+    ``connect`` and ``start_thread`` are those of :func:`future_worker`.
+    """
+    futures = list(futures)
+    for future in futures:
+        if not hasattr(future, 'add_done_callback'):
+            raise TypeError('%r is not a future' % (future,))
+    return _connect_and_start(_AsCompletedWorker(futures, bool(with_index)),
+                              connect, start_thread)
+
+
+__all__ += ['future_worker', 'as_completed_worker']
 
 
 # ---------------------------------------------------------------------------
@@ -880,6 +2010,7 @@ def _sync_to_frames(worker, widget):
     no GTK."""
     gi.require_version('TwGtk', '1.0')
     from gi.repository import TwGtk
+    _state(worker).gated = True     # no batches: see _Flow
     TwGtk.sync_to_frames(worker, widget)
 
 
@@ -951,7 +2082,6 @@ import os
 import queue
 import select
 import subprocess
-import time
 
 # Called on the worker thread just before a wait blocks (tests use it to
 # quit a worker that is really blocked, with no sleep).
