@@ -146,8 +146,6 @@ gboolean _tw_worker_check_owner_thread (TwWorker  *self,
 /* Whether the calling thread is the worker's owner thread. */
 gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 gboolean _tw_run_checkpoint        (TwRun        *run);
-void     _tw_run_set_paused        (TwRun        *run,
-                                    gboolean      paused);
 TwRun   *_tw_worker_get_run        (TwWorker     *self);
 /* The worker's place in its pool's list of live workers, kept by the pool on
  * the pool's context. */
@@ -165,6 +163,9 @@ void     _tw_pool_submit           (TwPool       *self,
                                     TwRun        *run);
 gboolean _tw_pool_unqueue          (TwPool       *self,
                                     TwRun        *run);
+/* The run's thread: gives the slot of @run to waiting work (@paused TRUE)
+ * or takes it back. Call it after `paused` is pushed and before `resumed`
+ * is: a run the owner sees running must hold a slot. */
 void     _tw_pool_run_paused       (TwPool       *self,
                                     TwRun        *run,
                                     gboolean      paused);
