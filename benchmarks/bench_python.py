@@ -27,11 +27,12 @@ Exits 77 (skipped) when the peer's modules cannot be imported.
 import argparse
 import collections
 import json
-import os
 import statistics
 import sys
 import threading
 import time
+
+from bench_util import glib_modules, superqt_modules
 
 # Every worker stays referenced until the process exits, as an application
 # keeps its workers (napari stores them on its widgets). superqt needs it:
@@ -249,18 +250,6 @@ def slow_side_by_side(thread_worker, GLib, loop, n, turns=8):
 
 # -- threadworker ----------------------------------------------------------------
 
-def glib_modules():
-    try:
-        import gi
-        gi.require_version("Tw", "1.0")
-        from gi.repository import GLib, Tw
-        Tw.thread_worker  # the override is loaded
-    except (ImportError, ValueError, AttributeError) as exc:
-        print(f"threadworker's Python override is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
-    return GLib, Tw
-
-
 class GLibLoop(Loop):
     def __init__(self, GLib):
         self.GLib = GLib
@@ -351,17 +340,8 @@ def measure_threadworker(sizes):
 # -- superqt ---------------------------------------------------------------------
 
 def measure_superqt(sizes):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_API", "pyqt5")
-    try:
-        from qtpy.QtCore import QThreadPool, QTimer, Qt
-        from qtpy.QtWidgets import QApplication
-        from superqt.utils import thread_worker
-    except ImportError as exc:
-        print(f"superqt is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
-
-    app = QApplication.instance() or QApplication([])
+    QtCore, app, thread_worker = superqt_modules()
+    QThreadPool, QTimer, Qt = QtCore.QThreadPool, QtCore.QTimer, QtCore.Qt
     timers = []
 
     class QtLoop(Loop):

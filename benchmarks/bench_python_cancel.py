@@ -14,14 +14,14 @@ import argparse
 import concurrent.futures
 import json
 import math
-import os
 import queue
 import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
+
+from bench_util import glib_modules, superqt_modules
 
 BLOCK_S = 5.0            # superqt: how long the plain calls block
 THREADWORKER_KINDS = ["sleep", "event", "queue", "future", "socket", "popen"]
@@ -69,16 +69,34 @@ class Waitable:
             self.obj.wait()
 
 
+def quit_to_aborted_ms(kind, blocked, arm, stop, run):
+    """One run of blocked(kind, waitable) on a fresh Waitable(kind), in either
+    peer: arm(worker, waitable, quit_now) schedules quit_now() on the main
+    thread; `finished` calls stop() and run() iterates the main loop until
+    then. Returns the milliseconds from quit() to `aborted`."""
+    waitable = Waitable(kind)
+    worker = blocked(kind, waitable.obj)
+    KEEP.append(worker)
+    times = {}
+
+    def quit_now():
+        times["quit"] = time.perf_counter()
+        worker.quit()
+
+    arm(worker, waitable, quit_now)
+    worker.aborted.connect(lambda: times.setdefault("aborted", time.perf_counter()))
+    worker.finished.connect(stop)
+    worker.start()
+    run()
+    waitable.close()
+    if "aborted" not in times:
+        raise SystemExit(f"{kind}: the run did not end with aborted")
+    return (times["aborted"] - times["quit"]) * 1000
+
+
 def measure_threadworker(n):
-    try:
-        import gi
-        gi.require_version("Tw", "1.0")
-        from gi.repository import GLib, Tw
-        import gi.overrides.Tw as override
-        Tw.wait  # the override has Tw.wait
-    except (ImportError, ValueError, AttributeError) as exc:
-        print(f"threadworker's Python override is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
+    GLib, Tw = glib_modules("wait")
+    import gi.overrides.Tw as override
 
     loop = GLib.MainLoop()
 
@@ -90,45 +108,23 @@ def measure_threadworker(n):
             Tw.wait(waitable)
         yield
 
-    def one(kind):
-        waitable = Waitable(kind)
-        worker = blocked(kind, waitable.obj)
-        KEEP.append(worker)
-        times = {}
-
-        def quit_now():
-            times["quit"] = time.perf_counter()
-            worker.quit()
-            return GLib.SOURCE_REMOVE
-
+    def arm(worker, waitable, quit_now):
         # The override calls the hook just before the wait blocks; quit 2 ms
         # later, when the worker is asleep in it.
-        override._blocking_hook = lambda: GLib.timeout_add(2, quit_now)
-        worker.aborted.connect(lambda: times.setdefault("aborted", time.perf_counter()))
-        worker.finished.connect(loop.quit)
-        worker.start()
+        override._blocking_hook = lambda: GLib.timeout_add(
+            2, lambda: quit_now() or GLib.SOURCE_REMOVE)
+
+    def run():
         loop.run()
         override._blocking_hook = None
-        waitable.close()
-        if "aborted" not in times:
-            raise SystemExit(f"{kind}: the run did not end with aborted")
-        return (times["aborted"] - times["quit"]) * 1000
 
-    return {kind: [one(kind) for _ in range(n)] for kind in THREADWORKER_KINDS}
+    return {kind: [quit_to_aborted_ms(kind, blocked, arm, loop.quit, run) for _ in range(n)]
+            for kind in THREADWORKER_KINDS}
 
 
 def measure_superqt(n):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_API", "pyqt5")
-    try:
-        from qtpy.QtCore import QThreadPool, QTimer
-        from qtpy.QtWidgets import QApplication
-        from superqt.utils import thread_worker
-    except ImportError as exc:
-        print(f"superqt is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
-
-    app = QApplication.instance() or QApplication([])
+    QtCore, app, thread_worker = superqt_modules()
+    QThreadPool, QTimer = QtCore.QThreadPool, QtCore.QTimer
 
     @thread_worker(start_thread=False)
     def blocked(kind, waitable):
@@ -140,32 +136,17 @@ def measure_superqt(n):
             waitable.wait()
         yield
 
-    def one(kind):
-        waitable = Waitable(kind)
-        worker = blocked(kind, waitable.obj)
-        KEEP.append(worker)
-        times = {}
-
-        def quit_now():
-            times["quit"] = time.perf_counter()
-            worker.quit()
-
+    def arm(worker, waitable, quit_now):
         def on_started():
             QTimer.singleShot(10, quit_now)
             # What makes the plain calls return: the data arrives.
             QTimer.singleShot(int(BLOCK_S * 1000), waitable.release)
 
         worker.started.connect(on_started)
-        worker.aborted.connect(lambda: times.setdefault("aborted", time.perf_counter()))
-        worker.finished.connect(app.quit)
-        worker.start()
-        app.exec_()
-        waitable.close()
-        if "aborted" not in times:
-            raise SystemExit(f"{kind}: the run did not end with aborted")
-        return (times["aborted"] - times["quit"]) * 1000
 
-    samples = {kind: [one(kind) for _ in range(n)] for kind in SUPERQT_KINDS}
+    samples = {kind: [quit_to_aborted_ms(kind, blocked, arm, app.quit, app.exec_)
+                      for _ in range(n)]
+               for kind in SUPERQT_KINDS}
     QThreadPool.globalInstance().waitForDone()
     app.processEvents()
     return samples

@@ -18,6 +18,8 @@ import resource
 import sys
 import time
 
+from bench_util import glib_modules, superqt_modules
+
 KEEP = []
 HANDLER_S = 0.030
 SHAPE = (1024, 1024)
@@ -48,14 +50,7 @@ def workload(thread_worker, np, n_frames):
 
 
 def measure_threadworker(np, n_frames, budget):
-    try:
-        import gi
-        gi.require_version("Tw", "1.0")
-        from gi.repository import GLib, Tw
-        Tw.thread_worker
-    except (ImportError, ValueError, AttributeError) as exc:
-        print(f"threadworker's Python override is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
+    GLib, Tw = glib_modules()
 
     frames, on_frame, got = workload(Tw.thread_worker, np, n_frames)
     worker = frames(n_frames)
@@ -73,17 +68,7 @@ def measure_threadworker(np, n_frames, budget):
 
 
 def measure_superqt(np, n_frames):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_API", "pyqt5")
-    try:
-        from qtpy.QtCore import QThreadPool
-        from qtpy.QtWidgets import QApplication
-        from superqt.utils import thread_worker
-    except ImportError as exc:
-        print(f"superqt is not available: {exc}", file=sys.stderr)
-        sys.exit(77)
-
-    app = QApplication.instance() or QApplication([])
+    QtCore, app, thread_worker = superqt_modules()
     frames, on_frame, got = workload(thread_worker, np, n_frames)
     worker = frames(n_frames)
     KEEP.append(worker)
@@ -94,7 +79,7 @@ def measure_superqt(np, n_frames):
     worker.start()
     app.exec_()
     seconds = time.perf_counter() - start
-    QThreadPool.globalInstance().waitForDone()
+    QtCore.QThreadPool.globalInstance().waitForDone()
     return got, baseline, seconds
 
 

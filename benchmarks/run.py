@@ -98,6 +98,12 @@ def ratios(runs, key, num, den):
     return median([a[key] / b[key] for a, b in pairs if b.get(key)])
 
 
+def within(runs, peer, num, den):
+    """Median over rounds of runs[peer][i][num] / runs[peer][i][den]: two
+    figures of one run of one peer."""
+    return median([r[num] / r[den] for r in runs.get(peer, []) if r.get(den)])
+
+
 def med(runs, peer, key):
     return median([r[key] for r in runs.get(peer, []) if key in r])
 
@@ -229,31 +235,26 @@ def python_rows(runs):
                                                  med(runs, "superqt", "flood_values")),
                    fmt_ms(gap), "superqt " + fmt_ms(med(runs, "superqt", "flood_max_gap_ms")),
                    r, "≤ 20 ms and > 1×", gap <= 20 and r > 1))
-    r = median([x["flood_max_gap_ms"] / x["flood_quiet_max_gap_ms"] for x in runs.get(tw, [])
-                if x.get("flood_quiet_max_gap_ms")])
+    r = within(runs, tw, "flood_max_gap_ms", "flood_quiet_max_gap_ms")
     out.append(row("Python: the flood's longest gap ÷ the timer alone (machine jitter)", "",
                    "timer alone " + fmt_ms(med(runs, tw, "flood_quiet_max_gap_ms")),
                    r, "", None))
     # The peer took turns with threadworker in its process.
-    r = median([x["slow_p99_us"] / x["slow_idle_p99_us"] for x in runs.get(tw, [])
-                if x.get("slow_idle_p99_us")])
+    r = within(runs, tw, "slow_p99_us", "slow_idle_p99_us")
     out.append(row("Python: one yield every 10 ms, p99 yield → handler",
                    fmt_us(med(runs, tw, "slow_p99_us")),
                    "idle_add per value " + fmt_us(med(runs, tw, "slow_idle_p99_us")),
                    r, "≤ 1.5×", r <= 1.5))
-    r = median([x["slow_p50_us"] / x["slow_idle_p50_us"] for x in runs.get(tw, [])
-                if x.get("slow_idle_p50_us")])
+    r = within(runs, tw, "slow_p50_us", "slow_idle_p50_us")
     out.append(row("Python: the same, p50", fmt_us(med(runs, tw, "slow_p50_us")),
                    "idle_add per value " + fmt_us(med(runs, tw, "slow_idle_p50_us")),
                    r, "", None))
-    r = median([x["cpu_intrusive_s"] / x["cpu_plain_s"] for x in runs.get(tw, [])
-                if x.get("cpu_plain_s")])
+    r = within(runs, tw, "cpu_intrusive_s", "cpu_plain_s")
     out.append(row("Python: intrusive_cancel=True, pure-Python loop, time ÷ without",
                    fmt_s(med(runs, tw, "cpu_intrusive_s")),
                    "without " + fmt_s(med(runs, tw, "cpu_plain_s")),
                    r, "≤ 1.05×", r <= 1.05))
-    r = median([x["cpu_settrace_s"] / x["cpu_plain_s"] for x in runs.get(tw, [])
-                if x.get("cpu_plain_s")])
+    r = within(runs, tw, "cpu_settrace_s", "cpu_plain_s")
     out.append(row("Python: solara's sys.settrace tracer on the same loop, ÷ without",
                    fmt_s(med(runs, tw, "cpu_settrace_s")), "", r, "", None))
     return out

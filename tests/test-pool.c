@@ -365,6 +365,33 @@ test_release_threads_ends_idle_threads (void)
 /* ------------------------------------------------------------------------ */
 /* Paused runs                                                              */
 
+/* Makes @pool one thread wide and runs @paused in it until it is paused,
+ * which gives the only slot up. */
+static void
+pause_in_the_only_slot (TwPool   *pool,
+                        TwWorker *paused)
+{
+  tw_pool_set_max_threads (pool, 1);
+  tw_worker_set_pool (paused, pool);
+  tw_worker_start (paused);
+  tw_worker_pause (paused);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (paused));
+}
+
+/* The same, then a worker blocked on @gate takes the slot; returns it. */
+static TwWorker *
+pause_then_block_the_only_slot (TwPool   *pool,
+                                TwWorker *paused,
+                                TwGate   *gate)
+{
+  TwWorker *blocker = new_worker_on (pool, tw_test_work_wait_for_gate, gate);
+
+  pause_in_the_only_slot (pool, paused);
+  tw_worker_start (blocker);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_state (blocker) == TW_WORKER_STATE_RUNNING);
+  return blocker;
+}
+
 static void
 test_paused_worker_releases_its_slot (void)
 {
@@ -374,11 +401,7 @@ test_paused_worker_releases_its_slot (void)
   g_autoptr(TwWorker) other = new_worker_on (pool, tw_test_work_return_42, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (other);
 
-  tw_pool_set_max_threads (pool, 1);
-  tw_worker_set_pool (paused, pool);
-  tw_worker_start (paused);
-  tw_worker_pause (paused);
-  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (paused));
+  pause_in_the_only_slot (pool, paused);
 
   /* The only slot is free while the worker is paused. */
   tw_worker_start (other);
@@ -402,15 +425,7 @@ test_resume_over_the_limit_delays_new_runs (void)
   TwGate gate;
 
   tw_gate_init (&gate);
-  blocker = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
-  tw_pool_set_max_threads (pool, 1);
-  tw_worker_set_pool (paused, pool);
-
-  tw_worker_start (paused);
-  tw_worker_pause (paused);
-  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (paused));
-  tw_worker_start (blocker);
-  TW_TEST_WAIT_UNTIL (tw_worker_get_state (blocker) == TW_WORKER_STATE_RUNNING);
+  blocker = pause_then_block_the_only_slot (pool, paused, &gate);
 
   /* Resuming is prompt, even though the pool is then over its limit ... */
   tw_worker_resume (paused);
@@ -445,15 +460,7 @@ test_resume_is_announced_once_the_slot_is_taken_back (void)
   TwGate gate;
 
   tw_gate_init (&gate);
-  blocker = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
-  tw_pool_set_max_threads (pool, 1);
-  tw_worker_set_pool (paused, pool);
-
-  tw_worker_start (paused);
-  tw_worker_pause (paused);
-  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (paused));
-  tw_worker_start (blocker);
-  TW_TEST_WAIT_UNTIL (tw_worker_get_state (blocker) == TW_WORKER_STATE_RUNNING);
+  blocker = pause_then_block_the_only_slot (pool, paused, &gate);
 
   /* Stop the resumed run right before it takes its slot back: whatever it
    * announced before that is delivered now, and it must not be `resumed`.

@@ -7,28 +7,11 @@
 import threading
 
 import gi
-gi.require_version('Gtk', '4.0')
-gi.require_version('Tw', '1.0')
+import pytest
+
+from gtk_util import run_until  # loads Gtk 4 and Tw 1.0 first
 gi.require_version('TwGtk', '1.0')
-from gi.repository import GLib, Gtk, Tw, TwGtk  # noqa: E402
-
-import pytest  # noqa: E402
-
-DEADLINE_MS = 30000
-
-
-def run_until(predicate, what):
-    context = GLib.MainContext.default()
-    expired = []
-    source = GLib.timeout_add(DEADLINE_MS, lambda: expired.append(True) or GLib.SOURCE_REMOVE)
-    try:
-        while not predicate():
-            if expired:
-                pytest.fail('timed out waiting for ' + what)
-            context.iteration(True)
-    finally:
-        if not expired:
-            GLib.source_remove(source)
+from gi.repository import Gtk, Tw, TwGtk  # noqa: E402
 
 
 @pytest.fixture

@@ -83,6 +83,26 @@ class Recorder:
         assert self.wrong_thread == [], 'handlers ran off the main thread: %s' % self.wrong_thread
 
 
+def run_to_end(worker):
+    """Records @worker, starts it and waits (with the deadline) for its
+    `finished`; returns the Recorder."""
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    return rec
+
+
+def run_quitting_at_start(worker):
+    """Runs @worker, quitting it from its `started` handler; asserts that
+    the run aborted ('SAF') and returns the Recorder."""
+    rec = Recorder(worker)
+    worker.started.connect(worker.quit)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SAF'
+    return rec
+
+
 @pytest.fixture
 def record():
     return Recorder

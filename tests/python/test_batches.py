@@ -39,6 +39,13 @@ def batches(monkeypatch):
     return sizes
 
 
+@Tw.thread_worker
+def count_to(n):
+    """Yields 0 to n - 1."""
+    for i in range(n):
+        yield i
+
+
 def wait_for(predicate, what):
     """Waits on the main thread, without running the loop, for a condition
     that another thread makes true; fails after the deadline."""
@@ -325,12 +332,7 @@ def test_warnings_between_values_keep_their_place(batches):
 
 
 def test_other_handlers_see_each_value_never_a_batch(batches):
-    @Tw.thread_worker
-    def count(n):
-        for i in range(n):
-            yield i
-
-    worker = count(5000)
+    worker = count_to(5000)
     rec = Recorder(worker)
     plain = []
 
@@ -349,12 +351,7 @@ def test_other_handlers_see_each_value_never_a_batch(batches):
 
 
 def test_get_value_gives_the_last_value_not_a_batch():
-    @Tw.thread_worker
-    def count(n):
-        for i in range(n):
-            yield i
-
-    worker = count(3000)
+    worker = count_to(3000)
     rec = Recorder(worker)
     last = []
     worker.yielded.connect(lambda v: last.append(worker.get_value()))
@@ -414,12 +411,7 @@ def test_a_slot_that_raises_inside_a_batch_gets_every_later_value(monkeypatch, b
     hooked = []
     monkeypatch.setattr(sys, 'excepthook', lambda *a: hooked.append(a[0]))
 
-    @Tw.thread_worker
-    def count(n):
-        for i in range(n):
-            yield i
-
-    worker = count(5000)
+    worker = count_to(5000)
     got = []
 
     slow = slow_slot()

@@ -21,7 +21,7 @@ import pytest
 import gi.overrides.Tw as override
 from gi.repository import Gio, GLib, Tw
 
-from conftest import DEADLINE_MS, Recorder, on_main_thread, run_until
+from conftest import DEADLINE_MS, Recorder, on_main_thread, run_to_end, run_until
 
 
 @pytest.fixture
@@ -191,15 +191,22 @@ def blocked_worker(block, outcome, **kwargs):
     return Tw.create_worker(work, **kwargs)
 
 
+def run_blocked(worker, when_blocked, action):
+    """Runs @worker to its end, calling action() on the main thread once the
+    work blocks in a wait; returns the worker's Recorder."""
+    rec = Recorder(worker)
+    when_blocked(action)
+    worker.start()
+    rec.wait_finished()
+    return rec
+
+
 # -- quit while blocked ------------------------------------------------------
 
 def test_quit_while_blocked_aborts_at_once(case, when_blocked):
     outcome = []
     worker = blocked_worker(case.make(), outcome)
-    rec = Recorder(worker)
-    when_blocked(worker.quit)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, worker.quit)
     assert blocked_count(when_blocked) >= 1
     assert outcome == [Tw.WorkerCancelled]
     assert rec.log == 'SAF'
@@ -212,10 +219,7 @@ def test_quit_while_blocked_terminates_the_child_and_reaps_it(when_blocked):
         block = made.make()
         outcome = []
         worker = blocked_worker(block, outcome)
-        rec = Recorder(worker)
-        when_blocked(worker.quit)
-        worker.start()
-        rec.wait_finished()
+        rec = run_blocked(worker, when_blocked, worker.quit)
         assert rec.log == 'SAF'
         assert made.proc.returncode == -signal.SIGTERM   # reaped before the raise
     finally:
@@ -233,10 +237,7 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace(when_blocked):
 
         outcome = []
         worker = blocked_worker(block, outcome)
-        rec = Recorder(worker)
-        when_blocked(worker.quit)
-        worker.start()
-        rec.wait_finished()
+        rec = run_blocked(worker, when_blocked, worker.quit)
         assert rec.log == 'SAF'
         assert outcome == [Tw.WorkerCancelled]
         assert proc.returncode == -signal.SIGKILL
@@ -256,10 +257,7 @@ def test_quit_while_blocked_in_a_generator_step(when_blocked):
         yield Tw.wait(waited)
 
     worker = gen()
-    rec = Recorder(worker)
-    when_blocked(worker.quit)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, worker.quit)
     assert rec.log == 'SYAF'
     assert rec.values() == ['before']
 
@@ -270,10 +268,7 @@ def test_quit_while_blocked_in_a_worker_class(when_blocked):
             return Tw.wait(concurrent.futures.Future())
 
     worker = Blocked()
-    rec = Recorder(worker)
-    when_blocked(worker.quit)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, worker.quit)
     assert rec.log == 'SAF'
 
 
@@ -302,10 +297,7 @@ def test_quit_before_the_wait_raises_at_once():
 def test_each_waitable_returns_normally_when_ready(ready_case, when_blocked):
     outcome = []
     worker = blocked_worker(ready_case.make(), outcome)
-    rec = Recorder(worker)
-    when_blocked(ready_case.ready)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, ready_case.ready)
     assert blocked_count(when_blocked) >= 1
     assert outcome == [ready_case.expected]
     assert rec.log == 'SRF'
@@ -314,9 +306,7 @@ def test_each_waitable_returns_normally_when_ready(ready_case, when_blocked):
 
 def test_sleep_returns_after_the_time():
     worker = Tw.create_worker(lambda: Tw.sleep(0.01) or 'slept')
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SRF'
     assert rec.values('returned') == ['slept']
 
@@ -324,10 +314,7 @@ def test_sleep_returns_after_the_time():
 def test_a_failed_future_raises_its_exception(when_blocked):
     future = concurrent.futures.Future()
     worker = Tw.create_worker(lambda: Tw.wait(future))
-    rec = Recorder(worker)
-    when_blocked(lambda: future.set_exception(KeyError('missing')))
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, lambda: future.set_exception(KeyError('missing')))
     assert rec.log == 'SEF'
     assert isinstance(rec.values('errored')[0], KeyError)
 
@@ -385,10 +372,7 @@ def test_quitting_a_wait_wakes_no_other_waiter_of_the_event(when_blocked):
 
     outcome = []
     worker = blocked_worker(lambda: Tw.wait(event), outcome)
-    rec = Recorder(worker)
-    when_blocked(worker.quit)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, worker.quit)
     assert rec.log == 'SAF'
     assert list(watched) == [plain_waiter]     # still parked
     assert plain == []
@@ -434,9 +418,7 @@ def test_timeouts_raise_timeout_error(ready_case):
         return 'no timeout'
 
     worker = Tw.create_worker(work)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.values('returned') == ['timed out']
 
 
@@ -525,10 +507,7 @@ def test_intrusive_work_blocked_in_a_wait_aborts_and_runs_its_finally(case, when
             cleaned.append('cleaned')
 
     worker = work()
-    rec = Recorder(worker)
-    when_blocked(worker.quit)
-    worker.start()
-    rec.wait_finished()
+    rec = run_blocked(worker, when_blocked, worker.quit)
     assert rec.log == 'SAF'
     assert cleaned == ['cleaned']
 

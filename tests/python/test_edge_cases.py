@@ -11,7 +11,7 @@ import warnings
 import pytest
 from gi.repository import GObject, Tw
 
-from conftest import Recorder, on_main_thread, run_until
+from conftest import Recorder, on_main_thread, run_to_end, run_until
 
 
 # -- 1. no error is lost -----------------------------------------------------
@@ -42,6 +42,13 @@ class StrNotUtf8(Exception):
 BAD_EXCEPTIONS = [StrFails, StrAndReprFail, StrNotAString, StrNotUtf8]
 
 
+class _Hostile:
+    """A value whose type check raises while the override wraps it."""
+    @property
+    def __class__(self):
+        raise RuntimeError('__class__ fails')
+
+
 def _terminal(rec):
     return [e[0] for e in rec.events if e[0] in ('returned', 'errored', 'aborted')]
 
@@ -52,9 +59,7 @@ def test_an_exception_whose_str_fails_reaches_errored(exc_type):
         raise exc_type()
 
     worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert _terminal(rec) == ['errored']
     assert isinstance(rec.values('errored')[0], exc_type)
     assert worker.get_state() == Tw.WorkerState.ERRORED
@@ -68,9 +73,7 @@ def test_a_generator_raising_an_exception_whose_str_fails_reaches_errored(exc_ty
         raise exc_type()
 
     worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SYEF'
     assert isinstance(rec.values('errored')[0], exc_type)
 
@@ -82,9 +85,7 @@ def test_a_subclass_emitting_errored_with_an_exception_whose_str_fails(exc_type)
             self.errored.emit(exc_type())
 
     worker = Emitting()
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert _terminal(rec) == ['errored']
     assert isinstance(rec.values('errored')[0], exc_type)
 
@@ -102,32 +103,19 @@ def test_a_synchronous_run_of_an_exception_whose_str_fails_reaches_errored():
 
 
 def test_a_result_that_cannot_be_reported_ends_the_run_with_errored():
-    # A value whose type check raises while the override wraps it.
-    class Hostile:
-        @property
-        def __class__(self):
-            raise RuntimeError('__class__ fails')
-
     def work():
-        return Hostile()
+        return _Hostile()
 
     worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert _terminal(rec) == ["errored"]
     assert isinstance(rec.values("errored")[0], RuntimeError)
 
 
 def test_a_subclass_emitting_returned_with_a_value_that_cannot_be_wrapped_errors():
-    class Hostile:
-        @property
-        def __class__(self):
-            raise RuntimeError('__class__ fails')
-
     class Emitting(Tw.WorkerBase):
         def work(self):
-            self.returned.emit(Hostile())
+            self.returned.emit(_Hostile())
 
     worker = Emitting()
     rec = Recorder(worker)
@@ -168,9 +156,7 @@ def test_warnings_recorded_by_the_work_stay_with_the_work():
         return [str(w.message) for w in log]
 
     worker = Tw.create_worker(work, _start_thread=False)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.values('returned') == [['recorded']]
     assert [str(w[0]) for w in rec.values('warned')] == ['shown']
 
@@ -182,9 +168,7 @@ def test_pytest_warns_works_inside_the_work():
         return 'checked'
 
     worker = Tw.create_worker(work, _start_thread=False)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SRF'
     assert rec.values('returned') == ['checked']
 
@@ -199,9 +183,7 @@ def test_a_generator_recording_warnings_across_its_yields_keeps_them():
         return [str(w.message) for w in log]
 
     worker = Tw.create_worker(work, _start_thread=False)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SYYRF'
     assert rec.values('returned') == [['between yields']]
 
@@ -212,9 +194,7 @@ def test_a_warning_whose_text_is_not_utf8_still_arrives():
         return 'ok'
 
     worker = Tw.create_worker(work, _start_thread=False)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SWRF'
     assert str(rec.values('warned')[0][0]) == 'bad \udc80 byte'
 
@@ -227,9 +207,7 @@ def test_warnings_filtered_by_the_work_are_not_reported():
         warnings.warn('shown')
 
     worker = Tw.create_worker(work, _start_thread=False)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert [str(w[0]) for w in rec.values('warned')] == ['shown']
 
 
@@ -289,9 +267,7 @@ def test_a_c_worker_returning_nothing_gives_none_to_gobject_handlers(make):
     got = []
     GObject.Object.connect(worker, 'returned',
                            lambda w, value: got.append((value, on_main_thread())))
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SRF'
     assert got == [(None, True)]
     assert rec.values('returned') == [None]
@@ -304,9 +280,7 @@ def test_an_override_worker_returning_nothing_gives_none():
     worker = Tw.create_worker(work, _start_thread=False)
     got = []
     GObject.Object.connect(worker, 'returned', lambda w, value: got.append(value))
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SYRF'
     assert got == [None] and rec.values('returned') == [None]
 
@@ -401,10 +375,26 @@ def test_signals_class_works_with_function_workers_and_synchronous_runs():
     assert seen == [0, 1]
 
 
+def _run_counting_ahead(worker, signal, produced, ends='F'):
+    """Runs @worker to its end (its log ending in @ends), collecting what
+    @signal delivers; returns (delivered, ahead): ahead[i] is how many values
+    the work had produced (produced[0], counted by the work) beyond the i+1
+    delivered when the i-th arrived."""
+    delivered, ahead = [], []
+
+    def on_value(value):
+        delivered.append(value)
+        ahead.append(produced[0] - len(delivered))
+
+    signal.connect(on_value)
+    rec = run_to_end(worker)
+    assert rec.log.endswith(ends)
+    return delivered, ahead
+
+
 def test_custom_signals_have_backpressure_like_a_yield():
     n, limit = 200, 4
     emitted = [0]
-    ahead = []
 
     class Flood(Tw.WorkerBase):
         def __init__(self):
@@ -418,25 +408,10 @@ def test_custom_signals_have_backpressure_like_a_yield():
     worker = Flood()
     worker.set_yield_policy(Tw.YieldPolicy.LATEST)   # emissions are never coalesced
     worker.set_max_pending_yields(limit)
-    delivered = []
-
-    def on_counted(i):
-        delivered.append(i)
-        ahead.append(emitted[0] - len(delivered))
-
-    worker.counted.connect(on_counted)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    delivered, ahead = _run_counting_ahead(worker, worker.counted, emitted)
     assert delivered == list(range(n))
     # The work is held at its emission once `limit` wait for the main thread.
     assert max(ahead) <= limit
-
-
-class _Hostile:
-    @property
-    def __class__(self):
-        raise RuntimeError('__class__ fails')
 
 
 def test_a_generator_yielding_a_value_that_cannot_be_wrapped_errors():
@@ -449,9 +424,7 @@ def test_a_generator_yielding_a_value_that_cannot_be_wrapped_errors():
 
     worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True,
                               _yield_policy='latest')
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SEF'
     assert isinstance(rec.values('errored')[0], RuntimeError)
 
@@ -465,9 +438,7 @@ def test_a_batched_value_that_cannot_be_wrapped_arrives_unchanged():
         yield hostile
 
     worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
+    rec = run_to_end(worker)
     assert rec.log == 'SYRF'
     assert rec.values()[0] is hostile
 
@@ -481,7 +452,6 @@ def _stream_ahead(make_value, n, budget):
     """Yields n values of make_value() under a byte budget; returns how far
     the generator ever got ahead of the main thread."""
     produced = [0]
-    ahead = []
 
     def work():
         for _ in range(n):
@@ -491,17 +461,8 @@ def _stream_ahead(make_value, n, budget):
     worker = Tw.create_worker(work, _start_thread=False)
     assert worker.props.max_pending_bytes == 32 * MIB
     worker.props.max_pending_bytes = budget
-    delivered = []
-
-    def on_yielded(value):
-        delivered.append(value)
-        ahead.append(produced[0] - len(delivered))
-
-    worker.yielded.connect(on_yielded)
-    rec = Recorder(worker)
-    worker.start()
-    rec.wait_finished()
-    assert len(delivered) == n and rec.log.endswith('RF')
+    delivered, ahead = _run_counting_ahead(worker, worker.yielded, produced, 'RF')
+    assert len(delivered) == n
     return max(ahead)
 
 

@@ -12,7 +12,7 @@ import threading
 import pytest
 from gi.repository import GLib, Tw
 
-from conftest import DEADLINE_MS, Recorder, run_until
+from conftest import DEADLINE_MS, Recorder, run_quitting_at_start, run_until
 
 DEADLINE_S = DEADLINE_MS / 1000
 
@@ -93,12 +93,8 @@ def test_future_worker_quit_cancels_a_future_that_has_not_started():
         blocker = one.submit(busy.wait, DEADLINE_S)
         waiting = one.submit(square, 2)
         worker = Tw.future_worker(waiting)
-        rec = Recorder(worker)
-        worker.started.connect(worker.quit)
-        worker.start()
-        rec.wait_finished()
+        run_quitting_at_start(worker)
         busy.set()
-    assert rec.log == 'SAF'
     assert waiting.cancelled()
     assert blocker.result() is True
 
@@ -114,11 +110,7 @@ def test_future_worker_quit_does_not_wait_for_running_work(threads):
     future = threads.submit(job)
     assert running.wait(DEADLINE_S)
     worker = Tw.future_worker(future)
-    rec = Recorder(worker)
-    worker.started.connect(worker.quit)
-    worker.start()
-    rec.wait_finished()
-    assert rec.log == 'SAF'
+    run_quitting_at_start(worker)
     assert not future.done()      # a running thread cannot be stopped...
     release.set()
     assert future.result(DEADLINE_S) is True   # ...and its result is dropped
@@ -173,12 +165,8 @@ def test_as_completed_quit_cancels_what_is_not_done():
         first = one.submit(gate.wait, DEADLINE_S)
         rest = [one.submit(square, i) for i in range(3)]
         worker = Tw.as_completed_worker([first] + rest)
-        rec = Recorder(worker)
-        worker.started.connect(worker.quit)
-        worker.start()
-        rec.wait_finished()
+        run_quitting_at_start(worker)
         gate.set()
-    assert rec.log == 'SAF'
     assert all(f.cancelled() for f in rest)
 
 

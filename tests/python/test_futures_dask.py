@@ -21,7 +21,7 @@ distributed = pytest.importorskip('distributed')
 from gi.repository import Tw  # noqa: E402
 
 import dask_tasks  # noqa: E402
-from conftest import DEADLINE_MS, Recorder, run_until  # noqa: E402
+from conftest import DEADLINE_MS, Recorder, run_quitting_at_start, run_until  # noqa: E402
 
 DEADLINE_S = DEADLINE_MS / 1000
 N_WORKERS = 2
@@ -251,11 +251,7 @@ def test_quit_cancels_the_futures_on_the_cluster(client, gates):
     for i, future in enumerate(futures):
         gates.started(i, future.key)    # every task runs, and would run for ever
     worker = Tw.as_completed_worker(futures)
-    rec = Recorder(worker)
-    worker.started.connect(worker.quit)
-    worker.start()
-    rec.wait_finished()
-    assert rec.log == 'SAF'
+    run_quitting_at_start(worker)
     assert [f.status for f in futures] == ['cancelled'] * len(futures)
     keys = [f.key for f in futures]
     assert client.run_on_scheduler(dask_tasks.keys_known, keys=keys) == []
@@ -264,11 +260,7 @@ def test_quit_cancels_the_futures_on_the_cluster(client, gates):
 def test_future_worker_quit_cancels_its_future(client, gates):
     future = client.submit(dask_tasks.gated, 1, gates.name('never'), pure=False)
     worker = Tw.future_worker(future)
-    rec = Recorder(worker)
-    worker.started.connect(worker.quit)
-    worker.start()
-    rec.wait_finished()
-    assert rec.log == 'SAF'
+    run_quitting_at_start(worker)
     assert future.status == 'cancelled'
 
 
