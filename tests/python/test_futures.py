@@ -143,16 +143,18 @@ def test_as_completed_yields_in_completion_order_with_progress(threads):
 
 
 def test_as_completed_error_arrives_and_cancels_the_rest():
-    with concurrent.futures.ThreadPoolExecutor(1) as one:
-        gate = threading.Event()
-        failing = one.submit(refuse, 'way')
-        running = one.submit(gate.wait, DEADLINE_S)   # runs once `failing` is done
-        rest = [one.submit(square, i) for i in range(3)]
-        worker = Tw.as_completed_worker([failing, running] + rest)
-        rec = Recorder(worker)
-        worker.start()
-        rec.wait_finished()
-        gate.set()
+    # Futures made by hand, so that which of them is running is certain: a
+    # pool's thread could take a queued one between the error and the cancel.
+    failing = concurrent.futures.Future()
+    running = concurrent.futures.Future()
+    assert running.set_running_or_notify_cancel()   # running: cannot be cancelled
+    rest = [concurrent.futures.Future() for _ in range(3)]
+    worker = Tw.as_completed_worker([failing, running] + rest)
+    rec = Recorder(worker)
+    worker.start()
+    failing.set_exception(Refused('way'))
+    rec.wait_finished()
+    running.set_result(True)
     assert rec.log == 'SEF'
     assert type(rec.values('errored')[0]) is Refused
     assert all(f.cancelled() for f in rest)

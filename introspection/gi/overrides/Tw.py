@@ -1451,9 +1451,13 @@ class Worker(Tw.Worker):
             sync.inbox.append(value)
             return True
         spec = state.spec
-        if spec is not None and spec.flow is not None and self.get_is_running() \
-                and not isinstance(value, GObject.Value):
-            # A generator driven by the override takes it at its next yield.
+        if (spec is not None and isinstance(self, GeneratorWorker) and self.get_is_running()
+                and not self.get_abort_requested() and not isinstance(value, GObject.Value)):
+            # A generator driven by the override takes it at a later yield.
+            # Every Python send of a run goes this way, also before its first
+            # step (when spec.flow is not made yet): a value sent through C
+            # then would reach the generator only at its next C step, after
+            # values sent later (issue 13's merge; test_generator.py).
             spec.inbox.append(value)
             return True
         return Tw.Worker.send(self, _to_gvalue(value))
