@@ -21,7 +21,7 @@ distributed = pytest.importorskip('distributed')
 from gi.repository import Tw  # noqa: E402
 
 import dask_tasks  # noqa: E402
-from conftest import DEADLINE_MS, Recorder, run_quitting_at_start, run_until  # noqa: E402
+from conftest import DEADLINE_MS, Recorder, run_quitting_at_start  # noqa: E402
 
 DEADLINE_S = DEADLINE_MS / 1000
 N_WORKERS = 2

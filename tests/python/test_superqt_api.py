@@ -220,7 +220,7 @@ def test_unhandled_error_goes_to_excepthook_and_the_app_keeps_running(monkeypatc
         raise KeyError('missing')
 
     finished = []
-    worker = Tw.create_worker(fail, _connect={'finished': lambda: finished.append(1)})
+    Tw.create_worker(fail, _connect={'finished': lambda: finished.append(1)})
     run_until(lambda: finished, 'finished')
 
     assert len(hooked) == 1
