@@ -89,10 +89,13 @@ def record():
 @pytest.fixture(autouse=True)
 def every_handler_runs_on_the_main_thread(monkeypatch):
     """Every slot connected through the superqt-style signal attributes, in
-    any test, is checked to run on the main thread: the override's one
-    dispatch function is wrapped for the test."""
+    any test, is checked to run on the main thread: the override's
+    dispatch functions (its signal adapter, and the two that call the
+    slots of `yielded`, per value of a batch) are wrapped for the test."""
     import gi.overrides.Tw as override
     handler = override._handler
+    call_slots = override._call_slots
+    call_one = override._call_one
     wrong = []
 
     def checked(worker, *args):
@@ -100,7 +103,19 @@ def every_handler_runs_on_the_main_thread(monkeypatch):
             wrong.append((args[-1][0], threading.current_thread().name))
         return handler(worker, *args)
 
+    def checked_slots(slots, value):
+        if not on_main_thread():
+            wrong.append(('yielded', threading.current_thread().name))
+        return call_slots(slots, value)
+
+    def checked_one(state, slot, popleft, n):
+        if not on_main_thread():
+            wrong.append(('yielded', threading.current_thread().name))
+        return call_one(state, slot, popleft, n)
+
     monkeypatch.setattr(override, '_handler', checked)
+    monkeypatch.setattr(override, '_call_one', checked_one)
+    monkeypatch.setattr(override, '_call_slots', checked_slots)
     yield
     assert wrong == [], 'handlers ran off the main thread: %s' % wrong
 

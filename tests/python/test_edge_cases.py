@@ -433,21 +433,43 @@ def test_custom_signals_have_backpressure_like_a_yield():
     assert max(ahead) <= limit
 
 
+class _Hostile:
+    @property
+    def __class__(self):
+        raise RuntimeError('__class__ fails')
+
+
 def test_a_generator_yielding_a_value_that_cannot_be_wrapped_errors():
-    class Hostile:
-        @property
-        def __class__(self):
-            raise RuntimeError('__class__ fails')
+    # LATEST wraps each value in a GValue for the C library's slot: the
+    # wrapping fails, and the run errors with that exception.
+    hostile = _Hostile()
 
     def work():
-        yield Hostile()
+        yield hostile
 
-    worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
+    worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True,
+                              _yield_policy='latest')
     rec = Recorder(worker)
     worker.start()
     rec.wait_finished()
     assert rec.log == 'SEF'
     assert isinstance(rec.values('errored')[0], RuntimeError)
+
+
+def test_a_batched_value_that_cannot_be_wrapped_arrives_unchanged():
+    # QUEUE batches Python values without wrapping them (doc/python.md,
+    # "Where values wait"): the same object reaches the slot.
+    hostile = _Hostile()
+
+    def work():
+        yield hostile
+
+    worker = Tw.create_worker(work, _start_thread=False, _ignore_errors=True)
+    rec = Recorder(worker)
+    worker.start()
+    rec.wait_finished()
+    assert rec.log == 'SYRF'
+    assert rec.values()[0] is hostile
 
 
 # -- 7. values waiting for delivery are bounded in bytes ---------------------

@@ -5,14 +5,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Python API of threadworker, compatible with superqt's and napari's.
 
-Threads, queues, pause and abort all live in the C library. This override
-only adapts Python to it:
+Threads, the pool's limit, pause, abort and the signal order live in the
+C library. This override adapts Python to it:
 
 * a Python function runs as the ``TwWorkFunc`` of a ``Tw.FunctionWorker``; a
-  generator function is driven one ``next()``/``send()`` per ``TwStepFunc``
-  call of a ``Tw.GeneratorWorker``. Both are called on a worker thread;
-* yielded and returned objects travel inside ``GObject.TYPE_PYOBJECT``
-  values, so handlers receive the very object the worker produced;
+  generator function is driven in a Python loop by the ``TwStepFunc`` of a
+  ``Tw.GeneratorWorker``, which hands its values to the C library in
+  batches (see "Batches" below). Both run on a worker thread;
+* yielded and returned objects travel as the Python objects themselves, so
+  handlers receive the very object the worker produced;
 * an exception raised by the work reaches ``errored`` handlers as the
   original exception instance;
 * ``warnings.warn`` inside the work arrives through ``warned``.
@@ -27,6 +28,7 @@ import functools
 import inspect
 import sys
 import threading
+import time
 import warnings
 import weakref
 
@@ -69,6 +71,11 @@ class _WorkerState:
         self.lock = threading.Lock()     # intrusive cancel
         self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
         self.quit_with = set()           # id() of the objects given to quit_with()
+        self.yield_slots = []            # [(_Slot, n_args)] of `yielded`, called by _on_yielded
+        self.yield_handler = 0           # the handler id of _on_yielded
+        self.pointer = None              # the GObject's address, for _gobject calls
+        self.last_yielded = None         # the last value of the last batch delivered
+        self.gated = False               # values wait for a frame clock (sync_to=)
         self.report_errors = False       # errors without a handler go to sys.excepthook
         self.progress = None             # (total, desc) from progress=
         self.intrusive = False
@@ -114,11 +121,25 @@ def _state(worker):
         if state is None:
             state = worker.__dict__['_tw_state'] = _WorkerState()
             # Connected first, so they run before the application's handlers.
+            if isinstance(worker, Tw.GeneratorWorker):
+                _dispatch_yields(worker, state)   # batches: before any other
             GObject.Object.connect(worker, 'finished', _on_finished_reset)
             GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
             GObject.Object.connect(worker, 'errored', _on_errored_report)
             GObject.Object.connect(worker, 'warned', _on_warned_take)
     return state
+
+
+def _dispatch_yields(worker, state):
+    """Connects _on_yielded, which calls the slots of `yielded`: for a
+    generator worker at once, for others with the first slot."""
+    global _YIELDED
+    if state.yield_handler:
+        return
+    state.pointer = hash(worker)
+    state.yield_handler = GObject.Object.connect(worker, 'yielded', _on_yielded)
+    if not _YIELDED:
+        _YIELDED = GObject.signal_lookup('yielded', Tw.Worker)
 
 
 def _on_finished_reset(worker):
@@ -278,6 +299,7 @@ def _on_abort_requested(worker, pspec):
     if not worker.get_abort_requested():
         return
     state = _state(worker)
+    _interrupt(state)
     if not state.intrusive:
         return
     with state.lock:
@@ -347,11 +369,14 @@ class _Spec:
         self.gen = None           # generator of the current run
         self.inbox = collections.deque()
         self.count = 0
+        self.flow = None          # _Flow of the current generator run
+        self.control = 0          # bumped by the owner: quit, pause, send
 
     def reset(self):
         gen, self.gen = self.gen, None
         self.inbox.clear()
         self.count = 0
+        self.flow = None
         if gen is not None:
             gen.close()
 
@@ -412,29 +437,223 @@ def _generator_step_kept(worker, sent, spec):
     state = _state(worker)
     if sent is not None:
         spec.inbox.append(_from_gvalue(sent))
+    if spec.gen is None:
+        _run_begins(worker, state)
+        spec.flow = _Flow(worker)
+        spec.gen = spec.func(*spec.args, **spec.kwargs)
+    flow = spec.flow
     try:
-        if spec.gen is None:
-            _run_begins(worker, state)
-            spec.gen = spec.func(*spec.args, **spec.kwargs)
-            value = _call_in_worker(worker, state, next, spec.gen)
-        else:
-            incoming = spec.inbox.popleft() if spec.inbox else None
-            value = _call_in_worker(worker, state, spec.gen.send, incoming)
+        return _call_in_worker(worker, state, _drive, worker, state, spec, flow)
     except StopIteration as stop:
+        _close_batch(worker)
         _run_returned(worker, state, stop.value)
-        return False
     except BaseException as exc:
+        _close_batch(worker)
         _run_failed(worker, state, exc)
-        return False
+    return False
 
-    spec.count += 1
-    if state.progress is not None and state.progress[0]:
-        worker.set_progress(min(spec.count / state.progress[0], 1.0))
-    try:
-        return _yield(worker, value)
-    except BaseException as exc:   # a value the override cannot wrap
-        _run_failed(worker, state, exc)
-        return False
+
+# ---------------------------------------------------------------------------
+# Batches: a generator's values cross to the owner thread in lists
+#
+# The override drives the generator in a Python loop on the worker thread
+# (_drive) and appends each value to the run's queue (_Flow). When the
+# owner thread is idle (nothing handed over is undelivered) the value is
+# handed over at once: the C library gets a marker (a G_TYPE_GTYPE value,
+# one `yielded` event, queued in order with the run's other events), and
+# the override's first `yielded` handler (_on_yielded) delivers the values
+# up to the marker's count, calling the Python slots once per value. While
+# the owner is busy delivering, values just pile up in the queue: when it
+# is done it gives the generator the GIL for a moment, then takes them
+# itself, without a marker; after that an idle callback goes on, after a
+# turn of the main loop (and within _DELIVERY_BUDGET_S). So no value waits for a batch to fill or
+# for the generator's next yield. A generator that gets half of
+# max-pending-yields ahead of a busy owner waits (backpressure): at most
+# about max-pending-yields values wait. Before any other event of the run
+# (a warning, pause, quit, the end) what is queued is handed over with a
+# marker, and the owner takes nothing after that point before the next
+# marker, so values and events keep their order. Between two values the
+# loop looks at spec.control, which the owner bumps on quit and pause: the
+# C library's checkpoint then pauses or ends the run before the generator
+# is advanced again. LATEST workers hand over every value on its own: the C
+# library coalesces.
+
+# How long the owner goes on delivering values yielded while it delivers
+# before it gives the main loop a turn (seconds).
+_DELIVERY_BUDGET_S = 0.002
+
+# A value this big or bigger (numpy arrays, bytes...: see _nbytes) does not
+# join a batch: it is yielded through the C queue on its own, where
+# max-pending-bytes bounds what waits. A batch holds at most half of
+# max-pending-yields values, each smaller than this.
+_BATCH_MAX_VALUE_BYTES = 64 * 1024
+
+
+class _BatchMarker(GObject.Object):
+    """Its GType, in a G_TYPE_GTYPE value, is what the C library carries
+    for a batch: copying it needs no GIL (a Python object in a GValue takes
+    the GIL on both threads for each copy and free)."""
+
+    __gtype_name__ = 'TwPythonBatch'
+
+
+_BATCH = GObject.Value(GObject.TYPE_GTYPE, _BatchMarker.__gtype__)
+_BATCH_GTYPE = _BatchMarker.__gtype__
+_GTYPE = type(_BATCH_GTYPE)
+
+
+class _Flow:
+    """The values of one generator run on their way to the owner thread.
+
+    The worker thread appends each value to .queue and counts it in
+    .appended; a hand-over (under .cond) moves .handed_to, the count the
+    owner may deliver up to, and queues a marker. The owner pops values and
+    counts them in .delivered. Each count only grows; .appended has one
+    writer (the worker), .delivered one (the owner)."""
+
+    __slots__ = ('cap', 'limit', 'batching', 'fresh', 'cond', 'waiting', 'queue',
+                 'appended', 'handed_to', 'delivered', 'boundaries', 'takeable', 'busy')
+
+    def __init__(self, worker):
+        # Read on the worker thread at the start of the run: the C run copies
+        # them at the same moment.
+        # Under a delivery gate (sync_to=) every value is its own event, so
+        # that the gate's owner delivers them in its frames.
+        self.batching = (worker.get_yield_policy() == Tw.YieldPolicy.QUEUE
+                         and not _state(worker).gated)
+        self.limit = max(1, worker.get_max_pending_yields())
+        self.cap = max(1, (self.limit + 1) // 2)
+        self.fresh = True         # the generator has not been started
+        self.cond = threading.Condition(threading.Lock())
+        self.waiting = False      # the generator waits for the owner
+        self.queue = collections.deque()
+        self.appended = 0
+        self.handed_to = 0
+        self.delivered = 0
+        self.boundaries = collections.deque()   # .handed_to of each marker queued
+        self.takeable = True      # no other event of the run since .handed_to
+        self.busy = False         # the owner is delivering: it takes what comes
+
+    def hand_over(self, event=False):
+        """Worker thread: what is appended may be delivered; returns whether
+        to queue a marker. With @event (another event of the run follows),
+        values after it are delivered only once handed over too."""
+        with self.cond:
+            self.takeable = not event
+            if self.appended == self.handed_to:
+                return False
+            self.handed_to = self.appended
+            self.boundaries.append(self.appended)
+            return True
+
+    def wait(self, spec, control):
+        """Worker thread, with a full batch while one is in flight: waits
+        until the owner has delivered what was handed over (or taken more),
+        or quit() or pause()."""
+        with self.cond:
+            while ((self.busy or self.delivered < self.handed_to) and spec.control == control
+                   and self.appended - self.delivered >= self.cap):
+                self.waiting = True
+                self.cond.wait()
+            self.waiting = False
+
+    def take(self):
+        """Owner thread, for a marker: the count to deliver up to."""
+        with self.cond:
+            self.busy = True
+            return self.boundaries.popleft() if self.boundaries else self.delivered
+
+    def take_more(self, last=True):
+        """Owner thread, once it has delivered up to .handed_to: takes the
+        values appended meanwhile (they were never handed over: no marker
+        of theirs is queued). Returns the count to deliver up to, or None:
+        then, with @last, the owner is no longer busy."""
+        with self.cond:
+            if self.waiting:
+                self.cond.notify()
+            if (self.delivered == self.handed_to and self.takeable
+                    and self.appended > self.delivered):
+                self.handed_to = self.appended
+                return self.appended
+            if last:
+                self.busy = False
+            return None
+
+    def wake(self):
+        """Owner thread: quit or pause while the generator waits."""
+        with self.cond:
+            self.cond.notify_all()
+
+
+def _drive(worker, state, spec, flow):
+    """Worker thread, inside the run's Python code: advances the generator
+    and hands its values over until the run ends (StopIteration or the
+    work's exception), quit() (returns False) or the generator had to wait
+    (returns True: the C step loop takes values sent from C, then calls the
+    step again)."""
+    gen = spec.gen
+    inbox = spec.inbox
+    control = spec.control
+    cap = flow.cap
+    append = flow.queue.append
+    total = state.progress[0] if state.progress is not None else 0
+    batching = flow.batching
+    while True:
+        if flow.fresh:
+            flow.fresh = False
+            value = next(gen)
+        else:
+            value = gen.send(inbox.popleft() if inbox else None)
+        spec.count += 1
+        if total:
+            worker.set_progress(min(spec.count / total, 1.0))
+        if not batching:
+            if not _yield(worker, value):
+                return False
+            continue
+        if _sizers.get(type(value), _no_size) is not None:
+            size = _nbytes(value)
+            if size >= _BATCH_MAX_VALUE_BYTES:
+                # A big value (a frame) crosses on its own, through the C
+                # queue and its byte budget (max-pending-bytes), after what
+                # was yielded before it.
+                if flow.hand_over(True) and not worker.yield_value(_BATCH):
+                    return False
+                if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
+                    return False
+                control = spec.control
+                continue
+        append(value)
+        flow.appended += 1
+        changed = spec.control != control
+        if (flow.busy or flow.delivered < flow.handed_to) and not changed:
+            # A delivery is in flight: the owner takes these values when it
+            # is done with it.
+            if flow.appended - flow.handed_to < cap:
+                continue
+            flow.wait(spec, control)     # full: backpressure
+            changed = spec.control != control
+            waited = True
+        else:
+            waited = False
+        if flow.hand_over(changed) and not worker.yield_value(_BATCH):
+            return False
+        if changed:
+            # quit() or pause(): the C library pauses or ends the run
+            # before the generator goes on.
+            control = spec.control
+            if not worker.checkpoint():
+                return False
+        elif waited:
+            return True
+
+
+def _close_batch(worker):
+    """Worker thread, before an event other than a value (a warning): the
+    values yielded before it go before it, those after it behind it."""
+    spec = _state(worker).spec
+    if spec is not None and spec.flow is not None and spec.flow.hand_over(event=True):
+        worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
@@ -481,6 +700,7 @@ def _showwarnmsg(msg):
     if state.slots.get('warned'):   # no slot, nothing kept (issue 17)
         state.warnings.append(msg)
     text = _text(msg.message)
+    _close_batch(worker)
     sync = state.sync
     if sync is not None and sync.thread == threading.get_ident():
         GObject.Object.emit(worker, 'warned', text)
@@ -509,7 +729,27 @@ def _on_warned_take(worker, text):
 # ---------------------------------------------------------------------------
 # Signals as attributes
 
+_accepts_cache = {}
+
+
 def _accepts(slot, n_args):
+    """Whether slot(*[None] * n_args) binds. Plain functions and methods
+    are answered from their code object (inspect.signature costs tens of
+    microseconds, and every worker connects its slots)."""
+    func = getattr(slot, '__func__', slot)
+    code = getattr(func, '__code__', None)
+    if code is not None and type(func).__name__ == 'function' and not func.__kwdefaults__:
+        key = (code, func.__defaults__, hasattr(slot, '__self__'), n_args)
+        answer = _accepts_cache.get(key)
+        if answer is None:
+            answer = _accepts_cache[key] = _accepts_by_signature(slot, n_args)
+            if len(_accepts_cache) > 4096:
+                _accepts_cache.clear()
+        return answer
+    return _accepts_by_signature(slot, n_args)
+
+
+def _accepts_by_signature(slot, n_args):
     try:
         signature = inspect.signature(slot)
     except (TypeError, ValueError):
@@ -531,6 +771,187 @@ def _handler(worker, *args):
     else:
         args = [_from_gvalue(a) for a in args]
     slot(*args[:n_args])
+
+
+# g_signal_* calls that keep the GIL: PyGObject's calls drop it, and on the
+# owner thread every drop can hand it to a generator for a switch interval.
+_gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+_handler_block = _gobject.g_signal_handler_block
+_handler_block.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_block.restype = None
+_handler_unblock = _gobject.g_signal_handler_unblock
+_handler_unblock.argtypes = (ctypes.c_void_p, ctypes.c_ulong)
+_handler_unblock.restype = None
+_has_handler_pending = _gobject.g_signal_has_handler_pending
+_has_handler_pending.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32, ctypes.c_int)
+_has_handler_pending.restype = ctypes.c_int
+_stop_emission = _gobject.g_signal_stop_emission
+_stop_emission.argtypes = (ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint32)
+_stop_emission.restype = None
+_YIELDED = 0   # the signal id, known once the class exists (_state())
+
+# tw_worker_start() and tw_worker_get_is_running() with the GIL kept: an
+# application starting many workers otherwise hands the GIL to the work of
+# the ones it started at every call, and waits for it back.
+def _loaded_library(name):
+    """The path of the copy of @name that GI loaded (never a second one)."""
+    try:
+        with open('/proc/self/maps', encoding='utf-8', errors='replace') as maps:
+            for line in maps:
+                path = line.rstrip('\n').split(None, 5)[-1]
+                if path.startswith('/') and path.rsplit('/', 1)[-1].startswith(name):
+                    return path
+    except OSError:
+        pass
+    return None
+
+
+def _native_start():
+    """(tw_worker_start, tw_worker_get_is_running) through ctypes, or None."""
+    global _native
+    if _native is False:
+        Tw.Worker.__gtype__   # GI has loaded the library
+        try:
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+            start, is_running = lib.tw_worker_start, lib.tw_worker_get_is_running
+            start.argtypes = is_running.argtypes = (ctypes.c_void_p,)
+            start.restype = None
+            is_running.restype = ctypes.c_int
+            _native = (start, is_running)
+        except (OSError, AttributeError):
+            _native = None
+    return _native
+
+
+_native = False
+
+
+def _call_slots(slots, value):
+    for slot, n_args in slots:
+        try:
+            if n_args:
+                slot(value)
+            else:
+                slot()
+        except Exception:
+            # What PyGObject does with an exception of a signal handler.
+            sys.excepthook(*sys.exc_info())
+
+
+def _call_one(state, slot, popleft, n):
+    """_call_slots() for @n values and one slot that takes the value: what
+    most workers have, without a call per value in between."""
+    while n:
+        try:
+            while n:
+                n -= 1
+                v = state.last_yielded = popleft()   # get_value() in the slot
+                slot(v)
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+
+
+def _on_yielded(worker, value):
+    """The first `yielded` handler of every worker: calls the slots
+    connected with ``worker.yielded.connect()``, once per value of a batch.
+    Other handlers (connected with GObject's connect(), or in C) get one
+    emission per value too, with the value itself."""
+    state = _state(worker)
+    if type(value) is not _GTYPE or value != _BATCH_GTYPE:   # (a numpy array compares per item)
+        _call_slots(state.yield_slots, _from_gvalue(value))
+        return
+    # The run's batches arrive in order, each once; `finished` (which ends
+    # the flow) comes after the last.
+    flow = state.spec.flow
+    upto = flow.take()
+    foreign = _foreign_handlers(state)
+    if foreign:
+        # Others see each value as its own emission, never the batch.
+        _stop_emission(state.pointer, _YIELDED, 0)
+    _deliver(worker, state, flow, upto, foreign)
+
+
+def _foreign_handlers(state):
+    """Whether `yielded` has handlers besides _on_yielded (and the blocked
+    ones that only give the slots their ids)."""
+    _handler_block(state.pointer, state.yield_handler)
+    foreign = _has_handler_pending(state.pointer, _YIELDED, 0, 0)
+    _handler_unblock(state.pointer, state.yield_handler)
+    return foreign
+
+
+def _deliver(worker, state, flow, upto, foreign):
+    """Owner thread: calls the slots for each value up to the count @upto,
+    then for the values the generator appended meanwhile (they never wait
+    for its next yield); what comes after those is taken from an idle
+    callback, after a turn of the main loop."""
+    popleft = flow.queue.popleft
+    deadline = time.monotonic() + _DELIVERY_BUDGET_S
+    rounds = 0
+    while upto is not None:
+        rounds += 1
+        # A marker's count may be behind: the owner took its values before.
+        n = max(0, upto - flow.delivered)
+        if not foreign:
+            slots = state.yield_slots
+            if len(slots) == 1 and slots[0][1]:
+                _call_one(state, slots[0][0], popleft, n)
+            else:
+                for _ in range(n):
+                    v = state.last_yielded = popleft()   # get_value() in the slot
+                    _call_slots(slots, v)
+        else:
+            for _ in range(n):
+                v = state.last_yielded = popleft()
+                GObject.Object.emit(worker, 'yielded', _to_gvalue(v))
+        flow.delivered += n
+        if rounds >= 2 or time.monotonic() >= deadline:
+            # The rest after a main-loop turn (frames are drawn in a flood).
+            _deliver_later(worker, flow)
+            with flow.cond:
+                if flow.waiting:
+                    flow.cond.notify()
+            return
+        if n:
+            # Let a generator in a flood fill the next batch now, rather
+            # than hand it over one value at a time after we are gone.
+            time.sleep(0)
+        upto = flow.take_more(last=False)
+        if upto is None:
+            # Still busy for a turn of the main loop: what the generator
+            # yields meanwhile needs no marker.
+            _deliver_later(worker, flow)
+
+
+def _deliver_later(worker, flow):
+    """An idle callback on the worker's owner context (not necessarily the
+    global default one) calls _deliver_more()."""
+    source = GLib.Idle()
+    source.set_priority(GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
+    source.set_callback(lambda *args: _deliver_more(worker, flow))
+    source.attach(Tw.Worker.get_context(worker))
+
+
+def _deliver_more(worker, flow):
+    state = _state(worker)
+    if state.spec is None or state.spec.flow is not flow:
+        return GLib.SOURCE_REMOVE   # the run ended: its last values had a marker
+    upto = flow.take_more()
+    if upto is not None:
+        _deliver(worker, state, flow, upto, _foreign_handlers(state))
+    return GLib.SOURCE_REMOVE
+
+
+def _interrupt(state):
+    """Owner thread (quit, pause): a running generator hands its values over
+    and reaches the C library's checkpoint before its next value."""
+    spec = state.spec
+    if spec is None:
+        return
+    spec.control += 1
+    flow = spec.flow
+    if flow is not None:
+        flow.wake()
 
 
 def _exception_for(worker, error):
@@ -574,6 +995,11 @@ class _BoundSignal:
             held.hold_weakly()
         handler_id = GObject.Object.connect(self._worker, self._name, _handler,
                                             (self._name, held, n_args))
+        if self._name == 'yielded':
+            # _on_yielded calls it; the handler only gives it an id.
+            _dispatch_yields(self._worker, state)
+            GObject.signal_handler_block(self._worker, handler_id)
+            state.yield_slots.append((held, n_args))
         state.slots.setdefault(self._name, []).append((held, handler_id))
         return handler_id
 
@@ -589,6 +1015,10 @@ class _BoundSignal:
             else:
                 keep.append((connected, handler_id))
         slots[:] = keep
+        if self._name == 'yielded':
+            state = _state(self._worker)
+            kept = [s for s, _ in keep]
+            state.yield_slots[:] = [(s, n) for s, n in state.yield_slots if s in kept]
         if slot is not None and not found:
             raise TypeError('%r is not connected to %s' % (slot, self._name))
 
@@ -600,6 +1030,7 @@ class _BoundSignal:
         worker, name = self._worker, self._name
         state = _state(worker)
         if _in_run(worker, state):
+            _close_batch(worker)
             if name == 'yielded':
                 return _yield(worker, args[0])
             if name == 'warned':
@@ -843,6 +1274,9 @@ def _disconnect_slots_of(worker_ref, obj_id):
             else:
                 keep.append((slot, handler_id))
         slots[:] = keep
+    # The slots _on_yielded calls itself (their handlers only give them ids).
+    state.yield_slots[:] = [(slot, n) for slot, n in state.yield_slots
+                            if slot.owner_id() != obj_id]
 
 
 class _SyncRun:
@@ -852,6 +1286,28 @@ class _SyncRun:
         self.thread = threading.get_ident()
         self.abort = False
         self.inbox = collections.deque()
+        self.paused = False
+        self.pause_requested = False
+        self.resume_requested = False
+
+    def wait_while_paused(self, worker):
+        """Between two values of a synchronous generator run: emits
+        ``paused`` once a pause was asked for, then runs the calling
+        thread's main context (so that a timer or a button can resume or
+        quit) until resume() or quit(); emits ``resumed``. Like superqt's,
+        which sleeps in a loop instead."""
+        if not self.pause_requested or self.abort:
+            return
+        self.pause_requested = False
+        self.paused = True
+        worker.paused.emit()
+        context = GLib.MainContext.ref_thread_default()
+        while not self.resume_requested and not self.abort:
+            context.iteration(True)
+        self.paused = False
+        self.resume_requested = False
+        if not self.abort:
+            worker.resumed.emit()
 
 
 # ---------------------------------------------------------------------------
@@ -943,9 +1399,15 @@ class Worker(Tw.Worker):
 
         Raises RuntimeError if a run is in progress.
         """
-        if self.get_is_running():
+        native = _native if _native else _native_start()
+        if native is None:
+            if self.get_is_running():
+                raise RuntimeError('This worker is already started!')
+            Tw.Worker.start(self)
+            return
+        if native[1](hash(self)):
             raise RuntimeError('This worker is already started!')
-        Tw.Worker.start(self)
+        native[0](hash(self))
 
     def quit(self):
         """Asks the run to stop; it ends with ``aborted``. With
@@ -983,11 +1445,58 @@ class Worker(Tw.Worker):
     def send(self, value):
         """Sends any Python object into a running generator: the value of
         its ``yield`` expression. A GObject.Value is sent as is."""
-        sync = _state(self).sync
+        state = _state(self)
+        sync = state.sync
         if sync is not None:
             sync.inbox.append(value)
             return True
+        spec = state.spec
+        if spec is not None and spec.flow is not None and self.get_is_running() \
+                and not isinstance(value, GObject.Value):
+            # A generator driven by the override takes it at its next yield.
+            spec.inbox.append(value)
+            return True
         return Tw.Worker.send(self, _to_gvalue(value))
+
+    def pause(self):
+        """Asks the work to pause at its next yield or checkpoint; ``paused``
+        is emitted once it has."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = True
+            state.sync.resume_requested = False
+            return
+        Tw.Worker.pause(self)
+        _interrupt(state)
+
+    def resume(self):
+        """Lets paused work go on; ``resumed`` is emitted once it does."""
+        state = _state(self)
+        if state.sync is not None:
+            state.sync.pause_requested = False
+            state.sync.resume_requested = state.sync.paused
+            return
+        Tw.Worker.resume(self)
+
+    def toggle_pause(self):
+        """Pauses running work, resumes paused work."""
+        state = _state(self)
+        sync = state.sync
+        if sync is not None:
+            if sync.paused and not sync.resume_requested or sync.pause_requested:
+                self.resume()
+            else:
+                self.pause()
+            return
+        Tw.Worker.toggle_pause(self)
+        _interrupt(state)
+
+    def get_value(self):
+        """The last value yielded or returned (tw_worker_get_value())."""
+        value = Tw.Worker.get_value(self)
+        if value == _BATCH_GTYPE:
+            return _state(self).last_yielded
+        return value
 
     @property
     def is_running(self):
@@ -997,6 +1506,9 @@ class Worker(Tw.Worker):
     @property
     def is_paused(self):
         """Whether the work has really paused."""
+        sync = _state(self).sync
+        if sync is not None:
+            return sync.paused
         return self.get_is_paused()
 
     @property
@@ -1149,6 +1661,7 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
                 except StopIteration as stop:
                     return stop.value
                 self.yielded.emit(value)
+                sync.wait_while_paused(self)
         finally:
             gen.close()
             if owns:
@@ -1497,6 +2010,7 @@ def _sync_to_frames(worker, widget):
     no GTK."""
     gi.require_version('TwGtk', '1.0')
     from gi.repository import TwGtk
+    _state(worker).gated = True     # no batches: see _Flow
     TwGtk.sync_to_frames(worker, widget)
 
 
@@ -1568,7 +2082,6 @@ import os
 import queue
 import select
 import subprocess
-import time
 
 # Called on the worker thread just before a wait blocks (tests use it to
 # quit a worker that is really blocked, with no sleep).
