@@ -346,9 +346,6 @@ _tw_run_push_done (TwRun *run)
 /* ------------------------------------------------------------------------ */
 /* Progress coalescing (owner thread)                                       */
 
-static gboolean
-progress_timeout_cb (gpointer data);
-
 /* Reads the run's progress slot into the properties. */
 gboolean
 _tw_run_flush_progress (TwRun *run)
@@ -403,7 +400,6 @@ progress_timeout_cb (gpointer data)
     }
   return G_SOURCE_CONTINUE;
 }
-
 
 void
 _tw_run_dispatch_progress (TwRun        *run,
@@ -842,8 +838,6 @@ tw_worker_return_error (TwWorker *self,
 
   tw_run_return (run, NULL, error);
 }
-
-
 
 gboolean
 _tw_run_has_result (TwRun *run)

@@ -18,7 +18,6 @@
 #include "tw-subprocess-worker.h"
 #include "tw-worker-private.h"
 
-
 /**
  * TwSubprocessWorker:
  *

@@ -76,7 +76,6 @@ _tw_worker_invoke_destroy (TwWorker       *self,
   _tw_context_post (priv->context, "[threadworker] destroy notify", destroy_call_cb, call, NULL);
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* run_async completion                                                     */
 
@@ -154,7 +153,6 @@ _tw_worker_complete_tasks (TwWorker     *self,
     }
   g_list_free (tasks);
 }
-
 
 /* ------------------------------------------------------------------------ */
 /* Owner thread API                                                         */

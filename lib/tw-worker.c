@@ -79,7 +79,6 @@ _tw_debug_env_read (void)
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (TwWorker, tw_worker, G_TYPE_OBJECT)
 
-
 enum {
   STARTED,
   YIELDED,
@@ -93,7 +92,7 @@ enum {
   N_SIGNALS
 };
 
-gint _tw_worker_private_offset;
+gint _tw_worker_private_offset;   /* see _tw_worker_get_private() */
 GParamSpec *_tw_worker_properties[N_PROPS];
 static guint signals[N_SIGNALS];
 static guint notify_signal;   /* GObject::notify */
@@ -117,6 +116,7 @@ _tw_i18n_init (void)
 /* ------------------------------------------------------------------------ */
 /* Owner-side state                                                         */
 
+/* Its address tells the owner thread (see tw-worker-private.h). */
 _Thread_local char _tw_thread_marker;
 
 gboolean
@@ -260,10 +260,8 @@ _tw_worker_set_pool_iter (TwWorker      *self,
   priv->pool_iter = iter;
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* Delivery (owner thread): the one place signals are emitted.             */
-
 
 static void
 tw_run_dispatch_done (TwRun *run)
@@ -1077,7 +1075,6 @@ tw_worker_init (TwWorker *self)
   priv->max_pending_bytes = TW_DEFAULT_MAX_PENDING_BYTES;
   priv->value = (TwValue) TW_VALUE_INIT;
 }
-
 
 /* ------------------------------------------------------------------------ */
 /* Starting a run                                                           */
