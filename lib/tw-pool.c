@@ -9,6 +9,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "tw-pool-private.h"
 #include "tw-thread-cache-private.h"
 #include "tw-worker-private.h"
 
@@ -37,6 +38,9 @@
  * puts the pool over its limit for a while; no new run starts until the
  * number of executing runs is below the limit again. Resume is a user's
  * action and must be prompt; the cost is one more thread per paused worker.
+ * A worker is reported paused before its slot is given away and resumed
+ * after it took it back, so every worker the owner sees running holds a
+ * slot.
  *
  * ## Live workers
  *
@@ -68,6 +72,8 @@ struct _TwPoolCore
   guint           n_active;   /* runs executing and holding a slot */
   GQueue          waiting;    /* TwRun*, via run->pool_link, FIFO */
   TwThreadCache   cache;      /* its threads hold a reference on the core */
+  TwPoolSlotHook  slot_hook;  /* tests only: see tw-pool-private.h */
+  gpointer        slot_hook_data;
 };
 
 struct _TwPool
@@ -303,6 +309,15 @@ _tw_pool_run_paused (TwPool   *self,
   TwPoolCore *core = self->core;
 
   g_mutex_lock (&core->lock);
+  if (G_UNLIKELY (core->slot_hook != NULL))
+    {
+      TwPoolSlotHook hook = core->slot_hook;
+      gpointer data = core->slot_hook_data;
+
+      g_mutex_unlock (&core->lock);
+      hook (self, run->worker, paused, data);
+      g_mutex_lock (&core->lock);
+    }
   if (paused && !run->slot_released)
     {
       run->slot_released = TRUE;
@@ -314,6 +329,19 @@ _tw_pool_run_paused (TwPool   *self,
       run->slot_released = FALSE;
       core->n_active++;
     }
+  g_mutex_unlock (&core->lock);
+}
+
+void
+_tw_pool_set_slot_hook (TwPool         *self,
+                        TwPoolSlotHook  hook,
+                        gpointer        user_data)
+{
+  TwPoolCore *core = self->core;
+
+  g_mutex_lock (&core->lock);
+  core->slot_hook = hook;
+  core->slot_hook_data = user_data;
   g_mutex_unlock (&core->lock);
 }
 

@@ -137,8 +137,6 @@ void     _tw_event_dispatch        (TwDispatchItem *item);
 void     _tw_event_free            (TwEvent      *event);
 
 gboolean _tw_run_checkpoint        (TwRun        *run);
-void     _tw_run_set_paused        (TwRun        *run,
-                                    gboolean      paused);
 gboolean _tw_run_has_result        (TwRun        *run);
 GValue  *_tw_run_pop_sent          (TwRun        *run);
 

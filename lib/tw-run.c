@@ -132,18 +132,6 @@ tw_run_set_paused_locked (TwRun    *run,
     _tw_run_push (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
 }
 
-/* For workers whose pause is not cooperative (a child process stopped with
- * SIGSTOP): report that the work really paused or resumed. Any thread. */
-void
-_tw_run_set_paused (TwRun    *run,
-                    gboolean  paused)
-{
-  g_mutex_lock (&run->lock);
-  tw_run_set_paused_locked (run, paused);
-  g_mutex_unlock (&run->lock);
-  _tw_pool_run_paused (run->pool, run, paused);
-}
-
 /* Worker thread. Blocks while a pause is requested; FALSE once quit. */
 gboolean
 _tw_run_checkpoint (TwRun *run)
@@ -160,17 +148,22 @@ _tw_run_checkpoint (TwRun *run)
       tw_run_set_paused_locked (run, TRUE);
       g_mutex_unlock (&run->lock);
 
-      /* A paused run gives its slot to waiting work (see TwPool). */
+      /* A paused run gives its slot to waiting work (see TwPool), once it
+       * really is paused and said so. */
       _tw_pool_run_paused (run->pool, run, TRUE);
 
       g_mutex_lock (&run->lock);
       while (run->pause_requested && !run->abort)
         g_cond_wait (&run->cond, &run->lock);
-      tw_run_set_paused_locked (run, FALSE);
       g_mutex_unlock (&run->lock);
 
+      /* Take the slot back before the resume is announced: a run the owner
+       * sees running holds a slot, so no run that ends meanwhile can give
+       * "its" slot to waiting work. */
       _tw_pool_run_paused (run->pool, run, FALSE);
+
       g_mutex_lock (&run->lock);
+      tw_run_set_paused_locked (run, FALSE);
     }
   keep_going = !run->abort;
   g_mutex_unlock (&run->lock);

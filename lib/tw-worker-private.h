@@ -158,6 +158,9 @@ void     _tw_pool_submit           (TwPool       *self,
                                     TwRun        *run);
 gboolean _tw_pool_unqueue          (TwPool       *self,
                                     TwRun        *run);
+/* The run's thread: gives the slot of @run to waiting work (@paused TRUE)
+ * or takes it back. Call it after `paused` is pushed and before `resumed`
+ * is: a run the owner sees running must hold a slot. */
 void     _tw_pool_run_paused       (TwPool       *self,
                                     TwRun        *run,
                                     gboolean      paused);

@@ -431,6 +431,98 @@ test_resume_over_the_limit_delays_new_runs (void)
   tw_gate_clear (&gate);
 }
 
+/* The two instants a pausing run hands its slot over, forced with the pool's
+ * test hook: the owner sees a run RUNNING only while it holds a slot. */
+static void
+test_resume_is_announced_once_the_slot_is_taken_back (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  gint64 i = 0;
+  g_autoptr(TwWorker) paused = tw_generator_worker_new (count_forever, &i, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (paused);
+  g_autoptr(TwWorker) blocker = NULL;
+  TwSlotStop stop;
+  TwGate gate;
+
+  tw_gate_init (&gate);
+  blocker = new_worker_on (pool, tw_test_work_wait_for_gate, &gate);
+  tw_pool_set_max_threads (pool, 1);
+  tw_worker_set_pool (paused, pool);
+
+  tw_worker_start (paused);
+  tw_worker_pause (paused);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (paused));
+  tw_worker_start (blocker);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_state (blocker) == TW_WORKER_STATE_RUNNING);
+
+  /* Stop the resumed run right before it takes its slot back: whatever it
+   * announced before that is delivered now, and it must not be `resumed`.
+   * Were it, the blocker's end would start a waiting run in "the only
+   * slot" while this one runs. */
+  tw_slot_stop_init (&stop, pool, paused, FALSE);
+  tw_worker_resume (paused);
+  TW_TEST_WAIT_UNTIL (tw_gate_is_open (&stop.entered));
+  tw_test_dispatch_pending ();
+  g_assert_cmpint (tw_worker_get_state (paused), ==, TW_WORKER_STATE_PAUSED);
+  g_assert_true (g_str_has_suffix (rec->log->str, "P"));
+
+  tw_gate_open (&stop.go);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_state (paused) == TW_WORKER_STATE_RUNNING);
+  g_assert_nonnull (strstr (rec->log->str, "PU"));
+
+  tw_worker_quit (paused);
+  tw_gate_open (&gate);
+  tw_recorder_wait_finished (rec, 1);
+  TW_TEST_WAIT_UNTIL (!tw_worker_get_is_running (blocker));
+  tw_assert_one_run (rec->log->str, 'A');
+  tw_slot_stop_clear (&stop);
+  tw_gate_clear (&gate);
+}
+
+static void
+test_pause_gives_the_slot_once_the_run_is_paused (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  gint64 i = 0, i_paused;
+  g_autoptr(TwWorker) paused = tw_generator_worker_new (count_forever, &i, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (paused);
+  g_autoptr(TwWorker) other = new_worker_on (pool, tw_test_work_return_42, NULL);
+  g_autoptr(TwRecorder) other_rec = tw_recorder_new (other);
+  TwSlotStop stop;
+
+  tw_pool_set_max_threads (pool, 1);
+  tw_worker_set_pool (paused, pool);
+  tw_slot_stop_init (&stop, pool, paused, TRUE);
+
+  tw_worker_start (paused);
+  TW_TEST_WAIT_UNTIL (rec->values->len > 0);
+  tw_worker_pause (paused);
+
+  /* Stopped right before it gives its slot away: it has stopped stepping
+   * and said so, and the slot is still its own. (Iterate meanwhile: the
+   * run may first wait for room among its pending yields.) */
+  TW_TEST_WAIT_UNTIL (tw_gate_is_open (&stop.entered));
+  tw_test_dispatch_pending ();
+  g_assert_cmpint (tw_worker_get_state (paused), ==, TW_WORKER_STATE_PAUSED);
+  g_assert_true (g_str_has_suffix (rec->log->str, "P"));
+  i_paused = i;
+  tw_worker_start (other);
+  tw_test_dispatch_pending ();
+  g_assert_cmpint (tw_worker_get_state (other), ==, TW_WORKER_STATE_WAITING);
+
+  /* Given away: the waiting run uses it, the paused one takes no step. */
+  tw_gate_open (&stop.go);
+  tw_recorder_wait_finished (other_rec, 1);
+  g_assert_cmpstr (other_rec->log->str, ==, "SRF");
+  g_assert_cmpint (tw_worker_get_state (paused), ==, TW_WORKER_STATE_PAUSED);
+  g_assert_cmpint (i, ==, i_paused);
+
+  tw_worker_quit (paused);
+  tw_recorder_wait_finished (rec, 1);
+  tw_assert_one_run (rec->log->str, 'A');
+  tw_slot_stop_clear (&stop);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The list of live workers                                                 */
 
@@ -768,6 +860,10 @@ main (int   argc,
   g_test_add_func ("/Tw/Pool/paused-worker-releases-its-slot", test_paused_worker_releases_its_slot);
   g_test_add_func ("/Tw/Pool/resume-over-the-limit-delays-new-runs",
                    test_resume_over_the_limit_delays_new_runs);
+  g_test_add_func ("/Tw/Pool/resume-is-announced-once-the-slot-is-taken-back",
+                   test_resume_is_announced_once_the_slot_is_taken_back);
+  g_test_add_func ("/Tw/Pool/pause-gives-the-slot-once-the-run-is-paused",
+                   test_pause_gives_the_slot_once_the_run_is_paused);
   g_test_add_func ("/Tw/Pool/list-model-tracks-live-workers", test_list_model_tracks_live_workers);
   g_test_add_func ("/Tw/Pool/list-model-changes-on-the-pool-context",
                    test_list_model_changes_on_the_pool_context);

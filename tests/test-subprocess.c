@@ -407,6 +407,40 @@ test_quit_while_paused_kills_child (void)
   g_assert_cmpint (errno, ==, ESRCH);
 }
 
+/* The pool's test hook stops the run right before it takes its slot back
+ * (see test-pool.c): until then the worker is still paused for the owner. */
+static void
+test_resume_is_announced_once_the_slot_is_taken_back (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  g_autoptr(TwWorker) worker = new_worker ("sh", "-c", "echo $$; exec sleep 1000", NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  TwSlotStop stop;
+
+  tw_pool_set_max_threads (pool, 1);
+  tw_worker_set_pool (worker, pool);
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (rec->values->len == 1);
+  tw_worker_pause (worker);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_is_paused (worker));
+
+  tw_slot_stop_init (&stop, pool, worker, FALSE);
+  tw_worker_resume (worker);
+  TW_TEST_WAIT_UNTIL (tw_gate_is_open (&stop.entered));
+  tw_test_dispatch_pending ();
+  g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_PAUSED);
+  g_assert_cmpstr (rec->log->str, ==, "SYP");
+
+  tw_gate_open (&stop.go);
+  TW_TEST_WAIT_UNTIL (tw_worker_get_state (worker) == TW_WORKER_STATE_RUNNING);
+  g_assert_cmpstr (rec->log->str, ==, "SYPU");
+
+  tw_worker_quit (worker);
+  WAIT_WITH_DEADLINE (rec->n_finished == 1, QUIT_DEADLINE_MS);
+  g_assert_cmpstr (rec->log->str, ==, "SYPUAF");
+  tw_slot_stop_clear (&stop);
+}
+
 static void
 init_string (GValue     *value,
              const char *str)
@@ -1137,6 +1171,8 @@ main (int   argc,
   g_test_add_func ("/Tw/SubprocessWorker/quit-kills-the-process-group", test_quit_kills_the_process_group);
   g_test_add_func ("/Tw/SubprocessWorker/pause-stops-output-until-resume", test_pause_stops_output_until_resume);
   g_test_add_func ("/Tw/SubprocessWorker/quit-while-paused-kills-child", test_quit_while_paused_kills_child);
+  g_test_add_func ("/Tw/SubprocessWorker/resume-is-announced-once-the-slot-is-taken-back",
+                   test_resume_is_announced_once_the_slot_is_taken_back);
   g_test_add_func ("/Tw/SubprocessWorker/send-writes-lines-and-bytes-to-stdin", test_send_writes_lines_and_bytes_to_stdin);
   g_test_add_func ("/Tw/SubprocessWorker/send-rejects-other-types", test_send_rejects_other_types);
   g_test_add_func ("/Tw/SubprocessWorker/send-after-close-stdin-fails", test_send_after_close_stdin_fails);

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "tw-pool-private.h"
+
 gboolean
 tw_test_wakeup_cb (gpointer data)
 {
@@ -245,6 +247,49 @@ tw_test_iterate_ticks (guint n)
   TW_TEST_WAIT_UNTIL (ticks >= n);
   g_source_destroy (timer);
   g_source_unref (timer);
+}
+
+void
+tw_test_dispatch_pending (void)
+{
+  while (g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
+    ;
+}
+
+static void
+slot_stop_cb (TwPool   *pool,
+              TwWorker *worker,
+              gboolean  releasing,
+              gpointer  user_data)
+{
+  TwSlotStop *self = user_data;
+
+  if (worker != self->worker || !releasing != !self->releasing)
+    return;
+  tw_gate_open (&self->entered);
+  tw_gate_wait (&self->go);
+}
+
+void
+tw_slot_stop_init (TwSlotStop *self,
+                   TwPool     *pool,
+                   TwWorker   *worker,
+                   gboolean    releasing)
+{
+  self->pool = pool;
+  self->worker = worker;
+  self->releasing = releasing;
+  tw_gate_init (&self->entered);
+  tw_gate_init (&self->go);
+  _tw_pool_set_slot_hook (pool, slot_stop_cb, self);
+}
+
+void
+tw_slot_stop_clear (TwSlotStop *self)
+{
+  _tw_pool_set_slot_hook (self->pool, NULL, NULL);
+  tw_gate_clear (&self->entered);
+  tw_gate_clear (&self->go);
 }
 
 void

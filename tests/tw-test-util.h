@@ -93,3 +93,30 @@ void        tw_gate_wait      (TwGate     *self);
  * passed. Only for checks that something does *not* happen: it gives a wrong
  * behaviour the chance to show, it synchronises nothing. */
 void        tw_test_iterate_ticks (guint n);
+
+/* Dispatches what is already pending on the thread-default context, without
+ * waiting for more: every event a worker pushed before this call (as far as
+ * a gate or lock ordered it) has been delivered when it returns. */
+void        tw_test_dispatch_pending (void);
+
+/* Stops the run of @worker on its thread at the instant its slot in @pool
+ * changes hands (the pool's test hook, tw-pool-private.h): right before it
+ * gives the slot away on pause (@releasing TRUE) or takes it back on resume
+ * (@releasing FALSE). The run's thread opens @entered and waits for @go;
+ * other workers and the other direction pass. */
+typedef struct
+{
+  TwPool   *pool;
+  TwWorker *worker;
+  gboolean  releasing;
+  TwGate    entered;
+  TwGate    go;
+} TwSlotStop;
+
+void        tw_slot_stop_init  (TwSlotStop *self,
+                                TwPool     *pool,
+                                TwWorker   *worker,
+                                gboolean    releasing);
+/* Removes the hook (call it once no run of the pool can reach it any more,
+ * e.g. after the worker finished) and clears the gates. */
+void        tw_slot_stop_clear (TwSlotStop *self);

@@ -23,7 +23,9 @@ def on_main_thread():
 
 def run_until(predicate, what='the condition', deadline_ms=DEADLINE_MS):
     """Iterates the default main context until predicate() holds. A GLib
-    timeout fails the test after deadline_ms."""
+    timeout fails the test after deadline_ms. The loop sleeps between
+    events: what the predicate reads must change on the main thread (in a
+    handler or a GLib.idle_add() callback), not on a worker thread."""
     context = GLib.MainContext.default()
     expired = []
 

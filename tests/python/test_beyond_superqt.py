@@ -50,20 +50,20 @@ def test_progress_total_advances_per_yield_and_desc_sets_the_text():
 
 
 def test_progress_without_total_is_indeterminate_until_the_end():
-    release = []
+    # Made before the work begins: `warned` may arrive before the work
+    # returns from warn(), so the work cannot be the one to make it.
+    release = threading.Event()
 
     def work():
         warnings.warn('running')
-        run = threading.Event()
-        release.append(run)
-        return run.wait(30)
+        return release.wait(30)
 
     worker = Tw.create_worker(work, _progress=True)
     rec = Recorder(worker)
     worker.start()
     run_until(lambda: rec.count('warned'), 'the work to begin')
     run_until(lambda: worker.props.progress < 0, 'indeterminate progress')
-    release[0].set()
+    release.set()
     rec.wait_finished()
     assert rec.values('returned') == [True]
     assert worker.props.progress == 1.0

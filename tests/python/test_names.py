@@ -7,6 +7,7 @@ import functools
 import threading
 
 import pytest
+from gi.repository import GLib
 
 from conftest import Recorder, Tw, run_until
 
@@ -76,15 +77,17 @@ def test_a_name_given_by_the_user_wins():
 
 def test_the_shutdown_warning_names_the_stuck_code():
     release = threading.Event()
-    began = threading.Event()
+    began = []
 
     def stuck_in_io():
-        began.set()
+        # Through the main loop: run_until() sleeps until the loop wakes, and
+        # a flag set on this thread would wake nothing.
+        GLib.idle_add(began.append, True)
         return release.wait(30)        # never checks for quit
 
     worker = Tw.create_worker(stuck_in_io, _start_thread=True)
     rec = Recorder(worker)
-    run_until(began.is_set, 'the work to begin')
+    run_until(lambda: began, 'the work to begin')
     try:
         with pytest.raises(RuntimeError) as info:
             Tw.await_workers(50)
