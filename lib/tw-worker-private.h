@@ -1,6 +1,7 @@
-/* tw-worker-private.h: what the worker types, the pool and the dispatcher
- * share inside the library: a run (one execution of a worker's work), the
- * events a run sends to its owner, and the values they carry.
+/* tw-worker-private.h: what the worker's files (tw-worker.c,
+ * tw-worker-owner.c, tw-run.c), the worker types, the pool and the UI glue
+ * share inside the library: the worker's instance data, the owner-thread
+ * check, and the run (tw-run-private.h).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,132 +11,129 @@
 #include "tw-pool.h"
 #include "tw-debug-private.h"
 #include "tw-dispatch-private.h"
+#include "tw-run-private.h"
 
 G_BEGIN_DECLS
 
-#define TW_DEFAULT_MAX_PENDING_YIELDS 256
-/* 32 MiB: a 512×512 float64 stream (2 MiB a frame) keeps 16 frames waiting,
- * and stays under 64 MiB with the frame being made and the one being shown. */
-#define TW_DEFAULT_MAX_PENDING_BYTES  (G_GUINT64_CONSTANT (32) << 20)
+typedef struct _TwWorkerUi TwWorkerUi;
 
-typedef struct _TwValueOwner TwValueOwner;
-
-/* A value crossing threads. A G_TYPE_POINTER value may own its pointer
- * through @destroy, called by tw_value_clear() on whatever thread drops it,
- * or share it through @owner (then @destroy is NULL) with the run_async
- * calls that returned it: the last one to let go frees it. */
+/* TwWorker's instance data, shared by tw-worker.c (the GObject, the
+ * delivery of events), tw-worker-owner.c (the owner-thread API) and
+ * tw-run.c (progress coalescing reads the delivery gate). */
 typedef struct
 {
-  GValue         value;
-  GDestroyNotify destroy;
-  TwValueOwner  *owner;
-} TwValue;
+  GMainContext  *context;
+  const char    *owner_marker;  /* &thread_marker of the creating thread */
+  TwDispatcher  *dispatcher;
+  TwPool        *pool;
+  char          *name;          /* NULL until first read: see get_name() */
+  guint          number;        /* of the default name */
+  TwYieldPolicy  yield_policy;
+  guint          max_pending_yields;
+  guint64        max_pending_bytes;
 
-#define TW_VALUE_INIT { G_VALUE_INIT, NULL, NULL }
+  /* Owner view, changed only on the owner thread. */
+  TwWorkerState  state;
+  guint          is_paused : 1;
+  guint          abort_requested : 1;
+  guint          pause_requested : 1;
+  guint          restart_pending : 1;
+  double         progress;
+  char          *progress_text;
+  TwValue        value;
+  GError        *error;
+  TwRun         *run;           /* the live run (started, not finished) */
+  GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
+  GList         *pending_tasks; /* run_async calls waiting for a restart */
+  gint64         debug_started; /* when `started` was emitted; only with TW_DEBUG on */
 
-void _tw_value_clear (TwValue *self);
-void _tw_value_move  (TwValue *dest,
-                      TwValue *src);
+  /* The delivery gate (tw_worker_set_delivery_gate()), owner thread only:
+   * events held back until the gate's owner calls deliver_held(). */
+  TwDeliveryReadyFunc gate_ready;
+  gpointer       gate_data;
+  GDestroyNotify gate_destroy;
+  GQueue         held;          /* TwEvent*, in dispatch order */
 
-typedef enum
+  /* Actions and quit_with() (tw-worker-ui.c), owner thread; NULL until a
+   * caller asks for either. */
+  TwWorkerUi    *ui;
+} TwWorkerPrivate;
+
+/* The offset G_DEFINE_TYPE_WITH_PRIVATE keeps in tw-worker.c, copied in its
+ * class_init; the inline accessor costs what tw_worker_get_instance_private()
+ * does there. */
+extern gint _tw_worker_private_offset G_GNUC_INTERNAL;
+
+static inline TwWorkerPrivate *
+_tw_worker_get_private (TwWorker *self)
 {
-  TW_OUTCOME_RETURNED,
-  TW_OUTCOME_ERRORED,
-  TW_OUTCOME_ABORTED,
-} TwOutcome;
+  return (TwWorkerPrivate *) G_STRUCT_MEMBER_P (self, _tw_worker_private_offset);
+}
 
-typedef enum
+/* A byte per thread, whose address tells threads apart in a couple of
+ * instructions where g_thread_self() costs some forty: the owner-thread check
+ * of every owner function compares it. (A thread created after the owner
+ * thread exited may get its address; it could then pass for the owner of a
+ * worker whose owner is gone, which is no worse than before the check.) */
+extern _Thread_local char _tw_thread_marker G_GNUC_INTERNAL;
+
+/* The thread that created the worker, or whichever thread owns (iterates)
+ * its context now. On the creating thread this is one compare. */
+static inline gboolean
+_tw_worker_is_owner_thread_inline (TwWorker *self)
 {
-  TW_EVENT_STARTED,
-  TW_EVENT_YIELDED,   /* QUEUE policy: the event carries the value */
-  TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
-  TW_EVENT_PROGRESS,
-  TW_EVENT_WARNED,
-  TW_EVENT_EMIT,      /* a signal the work emits, counted like a QUEUE yield */
-  TW_EVENT_PAUSED,
-  TW_EVENT_RESUMED,
-  TW_EVENT_DONE,      /* terminal signal + finished */
-} TwEventKind;
+  TwWorkerPrivate *priv = _tw_worker_get_private (self);
 
-typedef struct _TwRun   TwRun;
-typedef struct _TwEvent TwEvent;
+  return G_LIKELY (&_tw_thread_marker == priv->owner_marker) ||
+         g_main_context_is_owner (priv->context);
+}
 
-struct _TwEvent
+/* The critical of an owner-thread function called elsewhere. */
+void     _tw_worker_not_owner_thread_critical (TwWorker   *self,
+                                               const char *func);
+
+/* Inline: on the owner thread the check is a TLS address and a compare. */
+#define TW_WORKER_RETURN_IF_NOT_OWNER(self, val)                              \
+  G_STMT_START {                                                              \
+    if (G_UNLIKELY (!_tw_worker_is_owner_thread_inline (self)))               \
+      {                                                                       \
+        _tw_worker_not_owner_thread_critical (self, G_STRFUNC);               \
+        return val;                                                           \
+      }                                                                       \
+  } G_STMT_END
+
+static inline gboolean
+_tw_set_str (char       **dest,
+             const char  *value)
 {
-  TwDispatchItem item;    /* first; item.dispatch is _tw_event_dispatch() */
-  TwRun       *run;
-  TwEventKind  kind;
-  TwValue      value;     /* YIELDED */
-  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
-  char        *message;   /* WARNED */
-  guint        signal_id; /* EMIT: the signal, its detail and its arguments */
-  GQuark       detail;
-  guint        n_args;
-  GValue      *args;      /* n_args + 1; args[0] is left for the instance */
-};
+  if (g_strcmp0 (*dest, value) == 0)
+    return FALSE;
+  g_free (*dest);
+  *dest = g_strdup (value);
+  return TRUE;
+}
 
-struct _TwRun
-{
-  TwWorker     *worker;       /* strong ref, dropped after `finished` */
-  TwDispatcher *dispatcher;   /* the worker's */
-  TwPool       *pool;         /* strong ref */
-  GCancellable *cancellable;
-  TwYieldPolicy policy;
-  guint         max_pending;
-  gsize         max_bytes;
-
-  /* Everything below `lock` is protected by it; `cond` wakes the worker
-   * thread for resume, quit and backpressure. */
-  GMutex        lock;
-  GCond         cond;
-  /* These four are written under `lock` with g_atomic_int_set() (or changed
-   * with atomic operations) and may be read without it, with
-   * g_atomic_int_get(): the checkpoint and the QUEUE yield take no lock
-   * while nothing asks them to wait. */
-  gint          abort;
-  gint          pause_requested;
-  gint          producer_waiting;
-  gint          pending_yields;
-  gssize        pending_bytes;  /* g_atomic_pointer_*(), like the four above */
-  guint         paused : 1;
-  guint         latest_queued : 1;
-  guint         progress_queued : 1;
-  guint         progress_changed : 1;
-  guint64       n_coalesced;
-  GQueue        sent;         /* GValue*, oldest first */
-  TwValue       latest;
-  double        progress;
-  char         *progress_text;
-
-  /* Pool bookkeeping, protected by the pool's lock. */
-  GList         pool_link;
-  guint         queued : 1;
-  guint         slot_released : 1;
-
-  /* Worker thread only (then read by the owner after DONE). */
-  TwOutcome     outcome;
-  TwValue       result;
-  GError       *error;
-  guint         has_result : 1;
-  GThread      *thread;
-
-  /* Owner thread only. */
-  guint         quit_called : 1;
-  guint         started_by_task : 1;
-  GSource      *progress_source;
-  GList        *tasks;        /* GTask*, from run_async */
-};
-
-/* Pool thread: runs @run's work on the calling thread, up to (not including)
- * the DONE event. */
-void     _tw_run_execute           (TwRun        *run);
-/* Pool thread, after it marked itself idle: delivers the end of @run. The
- * thread must not touch @run afterwards. */
-void     _tw_run_push_done         (TwRun        *run);
-/* Owner thread: dispatches one event (called by the dispatcher). Frees it. */
-void     _tw_event_dispatch        (TwDispatchItem *item);
-/* Any thread: frees an event that will never be dispatched. */
-void     _tw_event_free            (TwEvent      *event);
+/* Between the worker's files (tw-worker.c, tw-worker-owner.c, tw-run.c),
+ * owner thread. The first three notify (tw-worker.c). */
+void     _tw_worker_set_abort_requested (TwWorker   *self,
+                                         gboolean    abort_requested);
+void     _tw_worker_set_progress   (TwWorker     *self,
+                                    double        progress,
+                                    const char   *text);
+/* Makes a run, state WAITING, and submits it to the pool. */
+void     _tw_worker_start_run      (TwWorker     *self);
+/* TwWorker's default send(): refuses. */
+gboolean _tw_worker_real_send      (TwWorker     *self,
+                                    const GValue *value,
+                                    GError      **error);
+/* Completes the run_async calls @tasks (freeing the list) with a run's
+ * outcome (tw-worker-owner.c). */
+void     _tw_worker_complete_tasks (TwWorker     *self,
+                                    GList        *tasks,
+                                    TwOutcome     outcome,
+                                    const GValue *returned,
+                                    const GError *error,
+                                    TwValueOwner *owner);
 
 /* For worker subclasses inside the library (the subprocess worker). */
 TwRun   *_tw_worker_get_current_run (TwWorker    *self);
@@ -145,15 +143,12 @@ gboolean _tw_worker_check_owner_thread (TwWorker  *self,
                                         const char *func);
 /* Whether the calling thread is the worker's owner thread. */
 gboolean _tw_worker_is_owner_thread (TwWorker    *self);
-gboolean _tw_run_checkpoint        (TwRun        *run);
 TwRun   *_tw_worker_get_run        (TwWorker     *self);
 /* The worker's place in its pool's list of live workers, kept by the pool on
  * the pool's context. */
 GSequenceIter *_tw_worker_get_pool_iter (TwWorker     *self);
 void     _tw_worker_set_pool_iter  (TwWorker     *self,
                                     GSequenceIter *iter);
-gboolean _tw_run_has_result        (TwRun        *run);
-GValue  *_tw_run_pop_sent          (TwRun        *run);
 void     _tw_worker_invoke_destroy (TwWorker     *self,
                                     GDestroyNotify destroy,
                                     gpointer      data);
@@ -185,7 +180,6 @@ void     _tw_i18n_init             (void);
 /* The UI side of a worker (tw-worker-ui.c): its action group and the objects
  * it quits with, made on first use. The worker keeps a pointer to it and
  * tells it when what its methods would do changes. */
-typedef struct _TwWorkerUi TwWorkerUi;
 
 typedef enum
 {
@@ -208,5 +202,16 @@ TwWorkerUi *_tw_worker_ui_new       (TwWorker     *self);
 void     _tw_worker_ui_update      (TwWorkerUi   *ui);
 /* From the worker's finalize. */
 void     _tw_worker_ui_free        (TwWorkerUi   *ui);
+
+/* Owner thread: the actions (if anyone asked for them) follow what the
+ * worker's methods would do now. */
+static inline void
+_tw_worker_controls_changed (TwWorker *self)
+{
+  TwWorkerPrivate *priv = _tw_worker_get_private (self);
+
+  if (G_UNLIKELY (priv->ui != NULL))
+    _tw_worker_ui_update (priv->ui);
+}
 
 G_END_DECLS
