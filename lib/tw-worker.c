@@ -771,6 +771,66 @@ tw_worker_set_property (GObject      *object,
     }
 }
 
+typedef struct
+{
+  TwWorker    *self;
+  guint        n_pspecs;
+  GParamSpec **pspecs;
+} NotifyCall;
+
+static gboolean
+notify_call_cb (gpointer user_data)
+{
+  NotifyCall *call = user_data;
+
+  G_OBJECT_CLASS (tw_worker_parent_class)->dispatch_properties_changed (G_OBJECT (call->self),
+                                                                      call->n_pspecs,
+                                                                      call->pspecs);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notify_call_free (gpointer user_data)
+{
+  NotifyCall *call = user_data;
+
+  for (guint i = 0; i < call->n_pspecs; i++)
+    g_param_spec_unref (call->pspecs[i]);
+  g_free (call->pspecs);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+/* Notifications are emitted on the owner thread only, even these: a
+ * g_object_set() from another thread (refused by the setter, with a
+ * critical) freezes the object's notify queue for every thread, and its
+ * thaw would emit there what the owner notified meanwhile (a state change,
+ * say). They go to the owner context instead, in one idle callback. */
+static void
+tw_worker_dispatch_properties_changed (GObject     *object,
+                                       guint        n_pspecs,
+                                       GParamSpec **pspecs)
+{
+  TwWorker *self = TW_WORKER (object);
+  NotifyCall *call;
+
+  if (G_LIKELY (_tw_worker_is_owner_thread_inline (self)))
+    {
+      G_OBJECT_CLASS (tw_worker_parent_class)->dispatch_properties_changed (object, n_pspecs,
+                                                                          pspecs);
+      return;
+    }
+
+  call = g_new0 (NotifyCall, 1);
+  call->self = g_object_ref (self);
+  call->n_pspecs = n_pspecs;
+  call->pspecs = g_new (GParamSpec *, n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    call->pspecs[i] = g_param_spec_ref (pspecs[i]);
+  _tw_context_post (_tw_worker_get_private (self)->context, "[threadworker] notify",
+                    notify_call_cb, call, notify_call_free);
+}
+
 static void
 tw_worker_class_init (TwWorkerClass *klass)
 {
@@ -799,6 +859,7 @@ tw_worker_class_init (TwWorkerClass *klass)
   object_class->finalize = tw_worker_finalize;
   object_class->get_property = tw_worker_get_property;
   object_class->set_property = tw_worker_set_property;
+  object_class->dispatch_properties_changed = tw_worker_dispatch_properties_changed;
 
   klass->work = tw_worker_real_work;
   klass->send = _tw_worker_real_send;

@@ -469,6 +469,66 @@ test_owner_api_from_the_work_is_refused (void)
     g_signal_handlers_disconnect_by_data (watched[i], &data);
 }
 
+/* g_object_set() from a work freezes the worker's notify queue for every
+ * thread, and would thaw it there: what the owner notified meanwhile must
+ * still be emitted on the owner thread. Forced: the work holds the queue
+ * frozen until the owner has notified. */
+typedef struct
+{
+  TwGate   notified;
+  int      frozen;
+  GThread *owner;
+  guint    n_name;
+  guint    n_wrong_thread;
+} FrozenNotify;
+
+static void
+freeze_until_the_owner_notified (TwWorker *worker,
+                                 gpointer  user_data)
+{
+  FrozenNotify *data = user_data;
+
+  g_object_freeze_notify (G_OBJECT (worker));
+  g_atomic_int_set (&data->frozen, 1);
+  tw_gate_wait (&data->notified);
+  g_object_thaw_notify (G_OBJECT (worker));   /* emits the queued notify::name */
+  tw_worker_return_int (worker, 1);
+}
+
+static void
+count_name_notify (GObject      *object,
+                   GParamSpec   *pspec,
+                   FrozenNotify *data)
+{
+  data->n_name++;
+  if (g_thread_self () != data->owner)
+    data->n_wrong_thread++;
+}
+
+static void
+test_notify_thawed_on_the_work_is_emitted_on_the_owner (void)
+{
+  FrozenNotify data = { .owner = g_thread_self () };
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  tw_gate_init (&data.notified);
+  worker = tw_function_worker_new (freeze_until_the_owner_notified, &data, NULL);
+  rec = tw_recorder_new (worker);
+  g_signal_connect (worker, "notify::name", G_CALLBACK (count_name_notify), &data);
+  tw_worker_start (worker);
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&data.frozen));
+  tw_worker_set_name (worker, "renamed while frozen");   /* queued, not emitted */
+  g_assert_cmpuint (data.n_name, ==, 0);
+  tw_gate_open (&data.notified);
+  tw_recorder_wait_finished (rec, 1);
+  TW_TEST_WAIT_UNTIL (data.n_name == 1);
+  g_assert_cmpuint (data.n_wrong_thread, ==, 0);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  g_signal_handlers_disconnect_by_data (worker, &data);
+  tw_gate_clear (&data.notified);
+}
+
 /* The same from a thread of the application's own, neither the owner nor a
  * pool's. */
 static gpointer
@@ -697,6 +757,8 @@ main (int   argc,
   g_test_add_func ("/Tw/BadInput/value-size-api-rejects-invalid-arguments",
                    test_value_size_api_rejects_invalid_arguments);
   /* Last: the other tests have recorded what they cover. */
+  g_test_add_func ("/Tw/BadInput/notify-thawed-on-the-work-is-emitted-on-the-owner",
+                   test_notify_thawed_on_the_work_is_emitted_on_the_owner);
   g_test_add_func ("/Tw/BadInput/every-public-function-is-covered",
                    test_every_public_function_is_covered);
 
