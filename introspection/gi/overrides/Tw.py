@@ -67,6 +67,11 @@ class _WorkerState:
     new run of the worker can begin.
     """
 
+    __slots__ = ('lock', 'slots', 'quit_with', 'yield_slots', 'yield_handler', 'pointer',
+                 'last_yielded', 'gated', 'report_errors', 'progress', 'intrusive', 'spec',
+                 'sync', 'custom', 'watching', 'reported', 'error', 'warnings', 'warning',
+                 'hooks', 'thread_ident', 'cancel_requested', 'cancel_sent', '__weakref__')
+
     def __init__(self):
         self.lock = threading.Lock()     # intrusive cancel
         self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
@@ -82,6 +87,7 @@ class _WorkerState:
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
         self.custom = frozenset()        # names of the SignalsClass's own signals
+        self.watching = 0                # _WATCH_* handlers connected (_watch)
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
@@ -107,7 +113,7 @@ class _WorkerState:
             self.spec.reset()
 
 
-_state_lock = threading.Lock()
+_state_lock = threading.RLock()
 
 
 def _state(worker):
@@ -123,11 +129,42 @@ def _state(worker):
             # Connected first, so they run before the application's handlers.
             if isinstance(worker, Tw.GeneratorWorker):
                 _dispatch_yields(worker, state)   # batches: before any other
-            GObject.Object.connect(worker, 'finished', _on_finished_reset)
-            GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
-            GObject.Object.connect(worker, 'errored', _on_errored_report)
-            GObject.Object.connect(worker, 'warned', _on_warned_take)
+                _watch(worker, state, _WATCH_RESET | _WATCH_ABORT | _WATCH_ERRORED)
+            elif not isinstance(worker, Tw.FunctionWorker):
+                _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
+            # A function worker, most of what is made, connects none of them
+            # here (about 3 µs each): each when first needed (see _watch).
     return state
+
+
+# The override's own handlers of a worker's signals. Each costs a connect;
+# a function worker's are connected when first needed, before the event
+# that needs them is queued: the reset when its run leaves state behind
+# (an error, warnings), the abort watch with intrusive_cancel, the error
+# report before its first error, the warning taker with its first `warned`
+# slot (it must run before the slots).
+_WATCH_RESET = 1      # finished -> _on_finished_reset
+_WATCH_ABORT = 2      # notify::abort-requested -> _on_abort_requested
+_WATCH_ERRORED = 4    # errored -> _on_errored_report
+_WATCH_WARNED = 8     # warned -> _on_warned_take
+
+
+def _watch(worker, state, what):
+    """Connects the handlers of @what not yet connected; any thread (GLib
+    connects are thread-safe; the handlers run on the owner thread)."""
+    if state.watching & what == what:
+        return
+    with _state_lock:
+        missing = what & ~state.watching
+        state.watching |= what
+    if missing & _WATCH_RESET:
+        GObject.Object.connect(worker, 'finished', _on_finished_reset)
+    if missing & _WATCH_ABORT:
+        GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
+    if missing & _WATCH_ERRORED:
+        GObject.Object.connect(worker, 'errored', _on_errored_report)
+    if missing & _WATCH_WARNED:
+        GObject.Object.connect(worker, 'warned', _on_warned_take)
 
 
 def _dispatch_yields(worker, state):
@@ -354,6 +391,7 @@ def _run_failed(worker, state, exc):
     aborted."""
     if issubclass(type(exc), WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
+    _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
     state.error = exc
     worker.return_error(_gerror_for(exc))
 
@@ -385,11 +423,17 @@ def _function_work(worker, spec):
     """TwWorkFunc: runs on a worker thread."""
     state = _state(worker)
     _run_begins(worker, state)
+    # This run's own, even without the reset of the last one (_watch).
+    state.hooks = _warning_hooks()
     try:
         result = _call_in_worker(worker, state, spec.func, *spec.args, **spec.kwargs)
     except BaseException as exc:
         _run_failed(worker, state, exc)
         return
+    finally:
+        state.hooks = None
+        if state.warnings or state.reported:
+            _watch(worker, state, _WATCH_RESET)   # before the run's end is queued
     _run_returned(worker, state, result)
 
 
@@ -807,23 +851,43 @@ def _loaded_library(name):
 
 
 def _native_start():
-    """(tw_worker_start, tw_worker_get_is_running) through ctypes, or None."""
+    """(tw_worker_start, tw_worker_get_is_running, tw_worker_set_name)
+    through ctypes, or None."""
     global _native
     if _native is False:
         Tw.Worker.__gtype__   # GI has loaded the library
         try:
             lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
             start, is_running = lib.tw_worker_start, lib.tw_worker_get_is_running
+            set_name = lib.tw_worker_set_name
             start.argtypes = is_running.argtypes = (ctypes.c_void_p,)
             start.restype = None
             is_running.restype = ctypes.c_int
-            _native = (start, is_running)
+            set_name.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
+            set_name.restype = None
+            _native = (start, is_running, set_name)
         except (OSError, AttributeError):
             _native = None
     return _native
 
 
 _native = False
+
+
+def _set_name(worker, name):
+    """tw_worker_set_name() with the GIL kept: every worker made in Python
+    is named, and PyGObject's call would hand the GIL to running work and
+    wait for it back (about 2.4 µs, more under load)."""
+    native = _native if _native else _native_start()
+    if native is None or not isinstance(name, str):
+        worker.set_name(name)
+        return
+    try:
+        encoded = name.encode('utf-8')
+    except UnicodeError:
+        worker.set_name(name)   # PyGObject's error
+        return
+    native[2](hash(worker), encoded)
 
 
 def _call_slots(slots, value):
@@ -990,6 +1054,9 @@ class _BoundSignal:
         if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
             n_args = 0
         state = _state(self._worker)
+        if self._name == 'warned':
+            # Before the slot: it takes each warning for every slot.
+            _watch(self._worker, state, _WATCH_WARNED | _WATCH_RESET)
         held = _Slot(slot)
         if held.owner_id() in state.quit_with:
             held.hold_weakly()
@@ -1045,6 +1112,7 @@ class _BoundSignal:
                 state.reported = True
                 return Tw.Worker.return_value(worker, value)
             if name == 'errored':
+                _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
                 state.reported = True
                 state.error = args[0]
                 return Tw.Worker.return_error(worker, _gerror_for(args[0]))
@@ -1055,6 +1123,7 @@ class _BoundSignal:
         if name in ('yielded', 'returned'):
             args = (_to_gvalue(args[0] if args else None),)
         elif name == 'errored':
+            _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
             state.error = args[0]
             args = (_gerror_for(args[0]),)
         elif name == 'warned':
@@ -1368,7 +1437,7 @@ class Worker(Tw.Worker):
         # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
         _set_signals_class(self, SignalsClass)
-        self.set_name(name if name is not None else _name_after(type(self)))
+        _set_name(self, name if name is not None else _name_after(type(self)))
 
     def __getattr__(self, name):
         # Only for names not found otherwise: the SignalsClass's signals.
@@ -1535,6 +1604,7 @@ class Worker(Tw.Worker):
         ``started``, ``returned`` or ``errored``, and ``finished`` there
         (superqt's ``run``). The worker's state properties do not change."""
         state = _state(self)
+        _watch(self, state, _WATCH_RESET | _WATCH_ERRORED)
         owns = state.sync is None
         if owns:
             state.sync = _SyncRun()
@@ -1581,7 +1651,7 @@ def _adopt(worker, cls, spec, signals_class=None):
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
     _set_signals_class(worker, signals_class)
-    worker.set_name(_name_after(spec.func))
+    _set_name(worker, _name_after(spec.func))
     return worker
 
 
@@ -1980,6 +2050,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     state = _state(worker)
     state.progress = progress
     state.intrusive = bool(_intrusive_cancel)
+    if state.intrusive:
+        _watch(worker, state, _WATCH_RESET | _WATCH_ABORT)
     if _name is not None:
         worker.set_name(_name)
     if policy is not None:
