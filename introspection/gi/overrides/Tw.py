@@ -637,26 +637,29 @@ def _drive(worker, state, spec, flow):
     (returns True: the C step loop takes values sent from C, then calls the
     step again)."""
     gen = spec.gen
+    send = gen.send
     inbox = spec.inbox
     control = spec.control
     cap = flow.cap
     append = flow.queue.append
     total = state.progress[0] if state.progress is not None else 0
     batching = flow.batching
+    sizer = _sizers.get
     while True:
+        # The loop of every value: locals, and the common case first.
         if flow.fresh:
             flow.fresh = False
             value = next(gen)
         else:
-            value = gen.send(inbox.popleft() if inbox else None)
-        spec.count += 1
+            value = send(inbox.popleft() if inbox else None)
         if total:
+            spec.count += 1
             worker.set_progress(min(spec.count / total, 1.0))
         if not batching:
             if not _yield(worker, value):
                 return False
             continue
-        if _sizers.get(type(value), _no_size) is not None:
+        if sizer(type(value), _no_size) is not None:
             size = _nbytes(value)
             if size >= _BATCH_MAX_VALUE_BYTES:
                 # A big value (a frame) crosses on its own, through the C
@@ -913,13 +916,15 @@ def _call_one(state, slot, popleft, n):
             state.last_yielded = popleft()
         return
     while n:
+        i = -1
         try:
-            while n:
-                n -= 1
+            for i in range(n):
                 v = state.last_yielded = popleft()   # get_value() in the slot
                 slot(v)
+            return
         except Exception:
             sys.excepthook(*sys.exc_info())
+        n -= i + 1
 
 
 def _on_yielded(worker, value):
