@@ -74,7 +74,7 @@ class _WorkerState:
                  'hooks', 'thread_ident', 'cancel_requested', 'cancel_sent', '__weakref__')
 
     def __init__(self):
-        self.lock = threading.Lock()     # intrusive cancel
+        self.lock = _cancel_lock         # intrusive cancel (one for all workers)
         self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
         self.quit_with = set()           # id() of the objects given to quit_with()
         self.yield_slots = []            # [(_Slot, n_args)] of `yielded`, called by _on_yielded
@@ -115,6 +115,10 @@ class _WorkerState:
 
 
 _state_lock = threading.RLock()
+# The intrusive-cancel fields of every worker (thread_ident, cancel_*): its
+# sections are a few assignments and never nest, and a lock per worker
+# cost more to make than the rest of its state.
+_cancel_lock = threading.Lock()
 
 
 def _state(worker):
