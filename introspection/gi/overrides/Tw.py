@@ -191,15 +191,29 @@ def _on_finished_reset(worker):
 # ---------------------------------------------------------------------------
 # Values
 
+# PyGObject's GObject.Value(type, obj) and get_value() compare the type
+# with eight others in Python before they call these (a few microseconds
+# for each returned value and each value yielded on its own).
+_gvalue_set = gi._gi._gvalue_set
+_gvalue_get = gi._gi._gvalue_get
+_gvalue_get_type = gi._gi._gvalue_get_type
+
+
 def _to_gvalue(obj):
     """Wraps any Python object in a GValue that carries it unchanged."""
     if isinstance(obj, GObject.Value):
         return obj
-    return GObject.Value(GObject.TYPE_PYOBJECT, obj)
+    value = GObject.Value()
+    value.init(GObject.TYPE_PYOBJECT)
+    if obj is not None:
+        _gvalue_set(value, obj)
+    return value
 
 
 def _from_gvalue(value):
     if isinstance(value, GObject.Value):
+        if _gvalue_get_type(value) == GObject.TYPE_PYOBJECT:
+            return _gvalue_get(value)
         return value.get_value()
     return value
 
