@@ -395,13 +395,71 @@ def _run_begins(worker, state):
 
 def _run_returned(worker, state, result):
     try:
-        value = _to_gvalue(result)
+        native = not isinstance(result, GObject.Value) and _native_return()
+        value = None if native else _to_gvalue(result)
     except BaseException as exc:   # a hostile value: the run fails with why
         _run_failed(worker, state, exc)
         return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(value)
+    if native:
+        _return_object(native, worker, result)
+    else:
+        worker.return_value(value)
+
+
+# tw_worker_return_value() with a GValue on the stack, through ctypes with
+# the GIL kept: PyGObject's GObject.Value() and return_value() drop the GIL
+# twice, and on a busy main thread each drop is a wait for the GIL back
+# (every function worker's run returns this way).
+_return_native = False
+
+
+def _native_return():
+    global _return_native
+    if _return_native is False:
+        _return_native = None
+        native = _native if _native else _native_start()
+        if native is None:
+            return None
+        try:
+            gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+            type_from_name = gobject.g_type_from_name
+            type_from_name.argtypes, type_from_name.restype = (ctypes.c_char_p,), ctypes.c_size_t
+            init = gobject.g_value_init
+            init.argtypes, init.restype = (ctypes.c_void_p, ctypes.c_size_t), ctypes.c_void_p
+            set_boxed = gobject.g_value_set_boxed
+            set_boxed.argtypes, set_boxed.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+            unset = gobject.g_value_unset
+            unset.argtypes, unset.restype = (ctypes.c_void_p,), None
+            return_value = lib.tw_worker_return_value
+            return_value.argtypes, return_value.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+        except (OSError, AttributeError):
+            return None
+        pyobject = type_from_name(b'PyObject')
+        if pyobject == 0:
+            return None
+        _return_native = (pyobject, init, set_boxed, unset, return_value)
+    return _return_native
+
+
+class _GValue(ctypes.Structure):
+    _fields_ = [('g_type', ctypes.c_size_t), ('data', ctypes.c_uint64 * 2)]
+
+
+def _return_object(native, worker, obj):
+    """worker.return_value(GObject.Value(GObject.TYPE_PYOBJECT, obj))."""
+    pyobject, init, set_boxed, unset, return_value = native
+    value = _GValue()
+    pointer = ctypes.addressof(value)
+    init(pointer, pyobject)
+    try:
+        if obj is not None:
+            set_boxed(pointer, id(obj))   # a reference of the GValue's own
+        return_value(hash(worker), pointer)
+    finally:
+        unset(pointer)
 
 
 def _run_failed(worker, state, exc):
