@@ -5,6 +5,7 @@
 # values waiting for delivery are bounded in bytes.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
+import sys
 import threading
 import warnings
 
@@ -489,3 +490,41 @@ def test_the_default_budget_keeps_a_512x512_float64_stream_under_64_mib():
     budget = worker.props.max_pending_bytes
     # Waiting frames, plus the one being made and the one being handled.
     assert (budget // frame.nbytes + 2) * frame.nbytes <= 64 * MIB
+
+
+def test_a_function_worker_restarted_after_an_error_starts_clean(monkeypatch):
+    # A function worker connects the override's own handlers only when a
+    # run needs them (the error report, the reset at `finished`): the first
+    # error of a worker, a restart and a second error behave as if they
+    # were connected from the start, and the error is not kept after the
+    # run that raised it.
+    hooked = []
+    monkeypatch.setattr(sys, 'excepthook',
+                        lambda t, e, tb: hooked.append((e, on_main_thread())))
+    outcomes = iter([KeyError('first'), 'fine', ValueError('second')])
+
+    def work():
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    worker = Tw.create_worker(work)
+    rec = Recorder(worker)
+    for n, letters in enumerate(('SEF', 'SEFSRF', 'SEFSRFSEF'), 1):
+        worker.start()
+        rec.wait_finished(n)
+        assert rec.log == letters
+        assert worker.__dict__['_tw_state'].error is None   # reset at `finished`
+    assert [e.args[0] for e in rec.values('errored')] == ['first', 'second']
+    assert hooked == []   # `errored` has a slot: nothing for the excepthook
+
+    quiet = Tw.create_worker(work_that_fails, _start_thread=True)
+    run_until(lambda: hooked, 'the excepthook')
+    run_until(lambda: not quiet.is_running, 'the run to end')
+    (exc, main), = hooked
+    assert isinstance(exc, LookupError) and main
+
+
+def work_that_fails():
+    raise LookupError('nobody handles it')

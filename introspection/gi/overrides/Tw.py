@@ -26,6 +26,7 @@ import collections
 import ctypes
 import functools
 import inspect
+import itertools
 import sys
 import threading
 import time
@@ -67,8 +68,13 @@ class _WorkerState:
     new run of the worker can begin.
     """
 
+    __slots__ = ('lock', 'slots', 'quit_with', 'yield_slots', 'yield_handler', 'pointer',
+                 'last_yielded', 'gated', 'report_errors', 'progress', 'intrusive', 'spec',
+                 'sync', 'custom', 'watching', 'reported', 'error', 'warnings', 'warning',
+                 'hooks', 'thread_ident', 'cancel_requested', 'cancel_sent', '__weakref__')
+
     def __init__(self):
-        self.lock = threading.Lock()     # intrusive cancel
+        self.lock = _cancel_lock         # intrusive cancel (one for all workers)
         self.slots = {}                  # signal -> [(_Slot, handler id)], owner thread
         self.quit_with = set()           # id() of the objects given to quit_with()
         self.yield_slots = []            # [(_Slot, n_args)] of `yielded`, called by _on_yielded
@@ -82,6 +88,7 @@ class _WorkerState:
         self.spec = None                 # the _Spec of a Python function/generator worker
         self.sync = None                 # _SyncRun while work()/run() runs synchronously
         self.custom = frozenset()        # names of the SignalsClass's own signals
+        self.watching = 0                # _WATCH_* handlers connected (_watch)
         # per run
         self.reported = False            # work() of a subclass emitted returned/errored
         self.error = None                # the exception that ended the run
@@ -107,7 +114,11 @@ class _WorkerState:
             self.spec.reset()
 
 
-_state_lock = threading.Lock()
+_state_lock = threading.RLock()
+# The intrusive-cancel fields of every worker (thread_ident, cancel_*): its
+# sections are a few assignments and never nest, and a lock per worker
+# cost more to make than the rest of its state.
+_cancel_lock = threading.Lock()
 
 
 def _state(worker):
@@ -123,11 +134,42 @@ def _state(worker):
             # Connected first, so they run before the application's handlers.
             if isinstance(worker, Tw.GeneratorWorker):
                 _dispatch_yields(worker, state)   # batches: before any other
-            GObject.Object.connect(worker, 'finished', _on_finished_reset)
-            GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
-            GObject.Object.connect(worker, 'errored', _on_errored_report)
-            GObject.Object.connect(worker, 'warned', _on_warned_take)
+                _watch(worker, state, _WATCH_RESET | _WATCH_ABORT | _WATCH_ERRORED)
+            elif not isinstance(worker, Tw.FunctionWorker):
+                _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
+            # A function worker, most of what is made, connects none of them
+            # here (about 3 µs each): each when first needed (see _watch).
     return state
+
+
+# The override's own handlers of a worker's signals. Each costs a connect;
+# a function worker's are connected when first needed, before the event
+# that needs them is queued: the reset when its run leaves state behind
+# (an error, warnings), the abort watch with intrusive_cancel, the error
+# report before its first error, the warning taker with its first `warned`
+# slot (it must run before the slots).
+_WATCH_RESET = 1      # finished -> _on_finished_reset
+_WATCH_ABORT = 2      # notify::abort-requested -> _on_abort_requested
+_WATCH_ERRORED = 4    # errored -> _on_errored_report
+_WATCH_WARNED = 8     # warned -> _on_warned_take
+
+
+def _watch(worker, state, what):
+    """Connects the handlers of @what not yet connected; any thread (GLib
+    connects are thread-safe; the handlers run on the owner thread)."""
+    if state.watching & what == what:
+        return
+    with _state_lock:
+        missing = what & ~state.watching
+        state.watching |= what
+    if missing & _WATCH_RESET:
+        GObject.Object.connect(worker, 'finished', _on_finished_reset)
+    if missing & _WATCH_ABORT:
+        GObject.Object.connect(worker, 'notify::abort-requested', _on_abort_requested)
+    if missing & _WATCH_ERRORED:
+        GObject.Object.connect(worker, 'errored', _on_errored_report)
+    if missing & _WATCH_WARNED:
+        GObject.Object.connect(worker, 'warned', _on_warned_take)
 
 
 def _dispatch_yields(worker, state):
@@ -149,15 +191,29 @@ def _on_finished_reset(worker):
 # ---------------------------------------------------------------------------
 # Values
 
+# PyGObject's GObject.Value(type, obj) and get_value() compare the type
+# with eight others in Python before they call these (a few microseconds
+# for each returned value and each value yielded on its own).
+_gvalue_set = gi._gi._gvalue_set
+_gvalue_get = gi._gi._gvalue_get
+_gvalue_get_type = gi._gi._gvalue_get_type
+
+
 def _to_gvalue(obj):
     """Wraps any Python object in a GValue that carries it unchanged."""
     if isinstance(obj, GObject.Value):
         return obj
-    return GObject.Value(GObject.TYPE_PYOBJECT, obj)
+    value = GObject.Value()
+    value.init(GObject.TYPE_PYOBJECT)
+    if obj is not None:
+        _gvalue_set(value, obj)
+    return value
 
 
 def _from_gvalue(value):
     if isinstance(value, GObject.Value):
+        if _gvalue_get_type(value) == GObject.TYPE_PYOBJECT:
+            return _gvalue_get(value)
         return value.get_value()
     return value
 
@@ -339,13 +395,71 @@ def _run_begins(worker, state):
 
 def _run_returned(worker, state, result):
     try:
-        value = _to_gvalue(result)
+        native = not isinstance(result, GObject.Value) and _native_return()
+        value = None if native else _to_gvalue(result)
     except BaseException as exc:   # a hostile value: the run fails with why
         _run_failed(worker, state, exc)
         return
     if state.progress is not None:
         worker.set_progress(1.0)
-    worker.return_value(value)
+    if native:
+        _return_object(native, worker, result)
+    else:
+        worker.return_value(value)
+
+
+# tw_worker_return_value() with a GValue on the stack, through ctypes with
+# the GIL kept: PyGObject's GObject.Value() and return_value() drop the GIL
+# twice, and on a busy main thread each drop is a wait for the GIL back
+# (every function worker's run returns this way).
+_return_native = False
+
+
+def _native_return():
+    global _return_native
+    if _return_native is False:
+        _return_native = None
+        native = _native if _native else _native_start()
+        if native is None:
+            return None
+        try:
+            gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+            type_from_name = gobject.g_type_from_name
+            type_from_name.argtypes, type_from_name.restype = (ctypes.c_char_p,), ctypes.c_size_t
+            init = gobject.g_value_init
+            init.argtypes, init.restype = (ctypes.c_void_p, ctypes.c_size_t), ctypes.c_void_p
+            set_boxed = gobject.g_value_set_boxed
+            set_boxed.argtypes, set_boxed.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+            unset = gobject.g_value_unset
+            unset.argtypes, unset.restype = (ctypes.c_void_p,), None
+            return_value = lib.tw_worker_return_value
+            return_value.argtypes, return_value.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+        except (OSError, AttributeError):
+            return None
+        pyobject = type_from_name(b'PyObject')
+        if pyobject == 0:
+            return None
+        _return_native = (pyobject, init, set_boxed, unset, return_value)
+    return _return_native
+
+
+class _GValue(ctypes.Structure):
+    _fields_ = [('g_type', ctypes.c_size_t), ('data', ctypes.c_uint64 * 2)]
+
+
+def _return_object(native, worker, obj):
+    """worker.return_value(GObject.Value(GObject.TYPE_PYOBJECT, obj))."""
+    pyobject, init, set_boxed, unset, return_value = native
+    value = _GValue()
+    pointer = ctypes.addressof(value)
+    init(pointer, pyobject)
+    try:
+        if obj is not None:
+            set_boxed(pointer, id(obj))   # a reference of the GValue's own
+        return_value(hash(worker), pointer)
+    finally:
+        unset(pointer)
 
 
 def _run_failed(worker, state, exc):
@@ -354,6 +468,7 @@ def _run_failed(worker, state, exc):
     aborted."""
     if issubclass(type(exc), WorkerCancelled) and (state.cancel_requested or _quit_asked(worker)):
         return   # quit() interrupted it: the run ends with `aborted`
+    _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
     state.error = exc
     worker.return_error(_gerror_for(exc))
 
@@ -385,11 +500,17 @@ def _function_work(worker, spec):
     """TwWorkFunc: runs on a worker thread."""
     state = _state(worker)
     _run_begins(worker, state)
+    # This run's own, even without the reset of the last one (_watch).
+    state.hooks = _warning_hooks()
     try:
         result = _call_in_worker(worker, state, spec.func, *spec.args, **spec.kwargs)
     except BaseException as exc:
         _run_failed(worker, state, exc)
         return
+    finally:
+        state.hooks = None
+        if state.warnings or state.reported:
+            _watch(worker, state, _WATCH_RESET)   # before the run's end is queued
     _run_returned(worker, state, result)
 
 
@@ -592,26 +713,29 @@ def _drive(worker, state, spec, flow):
     (returns True: the C step loop takes values sent from C, then calls the
     step again)."""
     gen = spec.gen
+    send = gen.send
     inbox = spec.inbox
     control = spec.control
     cap = flow.cap
     append = flow.queue.append
     total = state.progress[0] if state.progress is not None else 0
     batching = flow.batching
+    sizer = _sizers.get
     while True:
+        # The loop of every value: locals, and the common case first.
         if flow.fresh:
             flow.fresh = False
             value = next(gen)
         else:
-            value = gen.send(inbox.popleft() if inbox else None)
-        spec.count += 1
+            value = send(inbox.popleft() if inbox else None)
         if total:
+            spec.count += 1
             worker.set_progress(min(spec.count / total, 1.0))
         if not batching:
             if not _yield(worker, value):
                 return False
             continue
-        if _sizers.get(type(value), _no_size) is not None:
+        if sizer(type(value), _no_size) is not None:
             size = _nbytes(value)
             if size >= _BATCH_MAX_VALUE_BYTES:
                 # A big value (a frame) crosses on its own, through the C
@@ -807,23 +931,43 @@ def _loaded_library(name):
 
 
 def _native_start():
-    """(tw_worker_start, tw_worker_get_is_running) through ctypes, or None."""
+    """(tw_worker_start, tw_worker_get_is_running, tw_worker_set_name)
+    through ctypes, or None."""
     global _native
     if _native is False:
         Tw.Worker.__gtype__   # GI has loaded the library
         try:
             lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
             start, is_running = lib.tw_worker_start, lib.tw_worker_get_is_running
+            set_name = lib.tw_worker_set_name
             start.argtypes = is_running.argtypes = (ctypes.c_void_p,)
             start.restype = None
             is_running.restype = ctypes.c_int
-            _native = (start, is_running)
+            set_name.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
+            set_name.restype = None
+            _native = (start, is_running, set_name)
         except (OSError, AttributeError):
             _native = None
     return _native
 
 
 _native = False
+
+
+def _set_name(worker, name):
+    """tw_worker_set_name() with the GIL kept: every worker made in Python
+    is named, and PyGObject's call would hand the GIL to running work and
+    wait for it back (about 2.4 µs, more under load)."""
+    native = _native if _native else _native_start()
+    if native is None or not isinstance(name, str):
+        worker.set_name(name)
+        return
+    try:
+        encoded = name.encode('utf-8')
+    except UnicodeError:
+        worker.set_name(name)   # PyGObject's error
+        return
+    native[2](hash(worker), encoded)
 
 
 def _call_slots(slots, value):
@@ -840,15 +984,23 @@ def _call_slots(slots, value):
 
 def _call_one(state, slot, popleft, n):
     """_call_slots() for @n values and one slot that takes the value: what
-    most workers have, without a call per value in between."""
+    most workers have, without a call per value in between (the _Slot's
+    target is looked up once per batch)."""
+    slot = slot.target()
+    if slot is None:   # held weakly, and gone: the values still go
+        for _ in range(n):
+            state.last_yielded = popleft()
+        return
     while n:
+        i = -1
         try:
-            while n:
-                n -= 1
+            for i in range(n):
                 v = state.last_yielded = popleft()   # get_value() in the slot
                 slot(v)
+            return
         except Exception:
             sys.excepthook(*sys.exc_info())
+        n -= i + 1
 
 
 def _on_yielded(worker, value):
@@ -926,17 +1078,87 @@ def _deliver(worker, state, flow, upto, foreign):
 def _deliver_later(worker, flow):
     """An idle callback on the worker's owner context (not necessarily the
     global default one) calls _deliver_more()."""
-    source = GLib.Idle()
-    source.set_priority(GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
-    source.set_callback(lambda *args: _deliver_more(worker, flow))
-    source.attach(Tw.Worker.get_context(worker))
+    native = _native_idle()
+    if native is None:
+        source = GLib.Idle()
+        source.set_priority(GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
+        source.set_callback(lambda *args: _deliver_more(worker, flow))
+        source.attach(Tw.Worker.get_context(worker))
+        return
+    # The same through ctypes, with the GIL kept: this runs once or twice
+    # per main-loop turn in a flood, and each of PyGObject's five calls
+    # would hand the GIL to the generator until it fills a batch (about
+    # a fifth of the time of 100,000 yields).
+    new, set_priority, set_callback, attach, unref, get_context = native
+    key = next(_idle_keys)
+    _idle_calls[key] = (worker, flow)
+    source = new()
+    set_priority(source, GLib.PRIORITY_DEFAULT_IDLE)   # below redraw
+    set_callback(source, _IDLE_FUNC, key, _IDLE_NOTIFY)
+    attach(source, get_context(hash(worker)))
+    unref(source)
+
+
+def _on_idle_call(key):
+    call = _idle_calls.get(key)
+    if call is not None:
+        _deliver_more(*call)
+    return False   # G_SOURCE_REMOVE
+
+
+def _on_idle_destroyed(key):
+    _idle_calls.pop(key, None)
+
+
+_idle_calls = {}            # key -> (worker, flow) of an idle source attached
+_idle_keys = itertools.count(1)
+_IDLE_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(_on_idle_call)
+_IDLE_NOTIFY = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(_on_idle_destroyed)
+_idle_native = False
+
+
+def _native_idle():
+    """GLib's idle-source calls and tw_worker_get_context() through ctypes
+    (PyDLL: the GIL is kept), or None."""
+    global _idle_native
+    if _idle_native is False:
+        _idle_native = None
+        native = _native if _native else _native_start()
+        try:
+            glib = ctypes.PyDLL('libglib-2.0.so.0')
+            lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+        except OSError:
+            return None
+        if native is None:
+            return None
+        new = glib.g_idle_source_new
+        new.argtypes, new.restype = (), ctypes.c_void_p
+        set_priority = glib.g_source_set_priority
+        set_priority.argtypes, set_priority.restype = (ctypes.c_void_p, ctypes.c_int), None
+        set_callback = glib.g_source_set_callback
+        set_callback.argtypes = (ctypes.c_void_p, type(_IDLE_FUNC), ctypes.c_void_p,
+                                 type(_IDLE_NOTIFY))
+        set_callback.restype = None
+        attach = glib.g_source_attach
+        attach.argtypes, attach.restype = (ctypes.c_void_p, ctypes.c_void_p), ctypes.c_uint
+        unref = glib.g_source_unref
+        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
+        get_context = lib.tw_worker_get_context
+        get_context.argtypes, get_context.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        _idle_native = (new, set_priority, set_callback, attach, unref, get_context)
+    return _idle_native
 
 
 def _deliver_more(worker, flow):
     state = _state(worker)
     if state.spec is None or state.spec.flow is not flow:
         return GLib.SOURCE_REMOVE   # the run ended: its last values had a marker
-    upto = flow.take_more()
+    upto = flow.take_more(last=False)
+    if upto is None:
+        # Give a generator in a flood the GIL for a moment to fill the next
+        # batch, rather than have it hand the batch over with a marker.
+        time.sleep(0)
+        upto = flow.take_more()
     if upto is not None:
         _deliver(worker, state, flow, upto, _foreign_handlers(state))
     return GLib.SOURCE_REMOVE
@@ -990,6 +1212,9 @@ class _BoundSignal:
         if n_args and not _accepts(slot, 1) and _accepts(slot, 0):
             n_args = 0
         state = _state(self._worker)
+        if self._name == 'warned':
+            # Before the slot: it takes each warning for every slot.
+            _watch(self._worker, state, _WATCH_WARNED | _WATCH_RESET)
         held = _Slot(slot)
         if held.owner_id() in state.quit_with:
             held.hold_weakly()
@@ -1045,6 +1270,7 @@ class _BoundSignal:
                 state.reported = True
                 return Tw.Worker.return_value(worker, value)
             if name == 'errored':
+                _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
                 state.reported = True
                 state.error = args[0]
                 return Tw.Worker.return_error(worker, _gerror_for(args[0]))
@@ -1055,6 +1281,7 @@ class _BoundSignal:
         if name in ('yielded', 'returned'):
             args = (_to_gvalue(args[0] if args else None),)
         elif name == 'errored':
+            _watch(worker, state, _WATCH_RESET | _WATCH_ERRORED)
             state.error = args[0]
             args = (_gerror_for(args[0]),)
         elif name == 'warned':
@@ -1317,6 +1544,18 @@ _names_lock = threading.Lock()
 _names_given = {}
 
 
+_FunctionType = type(lambda: None)
+
+
+def _is_generator_function(func):
+    """inspect.isgeneratorfunction(), answered from the code object for a
+    plain function (what almost every worker runs) without inspect's
+    unwrapping (a few microseconds per worker)."""
+    if type(func) is _FunctionType:
+        return bool(func.__code__.co_flags & inspect.CO_GENERATOR)
+    return inspect.isgeneratorfunction(func)
+
+
 def _name_after(code):
     """A worker's default name: the ``__qualname__`` of the code it runs
     (a function, or a WorkerBase subclass), numbered from the second worker
@@ -1368,7 +1607,7 @@ class Worker(Tw.Worker):
         # A subclass's worker is named after the subclass unless @name says.
         GObject.Object.__init__(self)
         _set_signals_class(self, SignalsClass)
-        self.set_name(name if name is not None else _name_after(type(self)))
+        _set_name(self, name if name is not None else _name_after(type(self)))
 
     def __getattr__(self, name):
         # Only for names not found otherwise: the SignalsClass's signals.
@@ -1539,6 +1778,7 @@ class Worker(Tw.Worker):
         ``started``, ``returned`` or ``errored``, and ``finished`` there
         (superqt's ``run``). The worker's state properties do not change."""
         state = _state(self)
+        _watch(self, state, _WATCH_RESET | _WATCH_ERRORED)
         owns = state.sync is None
         if owns:
             state.sync = _SyncRun()
@@ -1585,7 +1825,7 @@ def _adopt(worker, cls, spec, signals_class=None):
         worker.__class__ = cls    # a Python subclass of the final C type
     _state(worker).spec = spec
     _set_signals_class(worker, signals_class)
-    worker.set_name(_name_after(spec.func))
+    _set_name(worker, _name_after(spec.func))
     return worker
 
 
@@ -1600,7 +1840,7 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
         super().__init_subclass__(**kwargs)
 
     def __new__(cls, func, *args, SignalsClass=None, **kwargs):
-        if inspect.isgeneratorfunction(func):
+        if _is_generator_function(func):
             raise TypeError(
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
@@ -1628,7 +1868,7 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
         super().__init_subclass__(**kwargs)
 
     def __new__(cls, func, *args, SignalsClass=None, **kwargs):
-        if not inspect.isgeneratorfunction(func):
+        if not _is_generator_function(func):
             raise TypeError(
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
@@ -1972,7 +2212,7 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     ``_name`` names the worker (by default, after ``func.__qualname__``).
     """
     if not _worker_class:
-        _worker_class = GeneratorWorker if inspect.isgeneratorfunction(func) else FunctionWorker
+        _worker_class = GeneratorWorker if _is_generator_function(func) else FunctionWorker
     if not (inspect.isclass(_worker_class) and issubclass(_worker_class, Worker)):
         raise TypeError('Worker %r must be a subclass of WorkerBase' % (_worker_class,))
     if _connect is not None and not isinstance(_connect, dict):
@@ -1984,6 +2224,8 @@ def create_worker(func, *args, _start_thread=None, _connect=None,
     state = _state(worker)
     state.progress = progress
     state.intrusive = bool(_intrusive_cancel)
+    if state.intrusive:
+        _watch(worker, state, _WATCH_RESET | _WATCH_ABORT)
     if _name is not None:
         worker.set_name(_name)
     if policy is not None:
