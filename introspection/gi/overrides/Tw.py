@@ -1188,13 +1188,9 @@ def _on_errored_report(worker, error):
         sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
-class _BoundSignal:
-    """A signal of one worker, used like a Qt signal:
-    ``worker.yielded.connect(slot)``. Slots get the Python value (the
-    object that was yielded or returned, the exception instance for
-    ``errored``, superqt's ``showwarning`` tuple for ``warned``). Like in
-    PyQt, a slot that takes no argument may be connected to a signal that
-    has one."""
+class _WorkerSignal:
+    """What every signal attribute of a worker holds: the worker and the
+    signal's name."""
 
     __slots__ = ('_worker', '_name')
 
@@ -1204,6 +1200,17 @@ class _BoundSignal:
 
     def __repr__(self):
         return '<signal %s of %r>' % (self._name, self._worker)
+
+
+class _BoundSignal(_WorkerSignal):
+    """A signal of one worker, used like a Qt signal:
+    ``worker.yielded.connect(slot)``. Slots get the Python value (the
+    object that was yielded or returned, the exception instance for
+    ``errored``, superqt's ``showwarning`` tuple for ``warned``). Like in
+    PyQt, a slot that takes no argument may be connected to a signal that
+    has one."""
+
+    __slots__ = ()
 
     def connect(self, slot):
         if not callable(slot):
@@ -1377,19 +1384,12 @@ def _custom_handler(worker, args, data):
     slot(*(args if n_args is None else args[:n_args]))
 
 
-class _CustomSignal:
+class _CustomSignal(_WorkerSignal):
     """A signal of a worker's SignalsClass: ``worker.counted.connect(slot)``,
     ``self.counted.emit(value)`` in the work. Slots get the emitted
     arguments (as many as they take, like PyQt), on the owner thread."""
 
-    __slots__ = ('_worker', '_name')
-
-    def __init__(self, worker, name):
-        self._worker = worker
-        self._name = name
-
-    def __repr__(self):
-        return '<signal %s of %r>' % (self._name, self._worker)
+    __slots__ = ()
 
     def connect(self, slot):
         if not callable(slot):
