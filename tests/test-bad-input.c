@@ -529,6 +529,65 @@ test_notify_thawed_on_the_work_is_emitted_on_the_owner (void)
   tw_gate_clear (&data.notified);
 }
 
+/* The same for a pool: its notify queue frozen by a work, the pool's own
+ * notification made meanwhile, the thaw on the work. */
+typedef struct
+{
+  TwPool  *pool;
+  TwGate   notified;
+  int      frozen;
+  GThread *owner;
+  guint    n_notified;
+  guint    n_wrong_thread;
+} FrozenPool;
+
+static void
+freeze_the_pool_until_it_notified (TwWorker *worker,
+                                   gpointer  user_data)
+{
+  FrozenPool *data = user_data;
+
+  g_object_freeze_notify (G_OBJECT (data->pool));
+  g_atomic_int_set (&data->frozen, 1);
+  tw_gate_wait (&data->notified);
+  g_object_thaw_notify (G_OBJECT (data->pool));
+  tw_worker_return_int (worker, 1);
+}
+
+static void
+count_pool_notify (GObject    *object,
+                   GParamSpec *pspec,
+                   FrozenPool *data)
+{
+  data->n_notified++;
+  if (g_thread_self () != data->owner)
+    data->n_wrong_thread++;
+}
+
+static void
+test_pool_notify_thawed_on_the_work_is_emitted_on_the_owner (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  FrozenPool data = { .pool = pool, .owner = g_thread_self () };
+  g_autoptr(TwWorker) worker = NULL;
+  g_autoptr(TwRecorder) rec = NULL;
+
+  tw_gate_init (&data.notified);
+  worker = tw_function_worker_new (freeze_the_pool_until_it_notified, &data, NULL);
+  rec = tw_recorder_new (worker);
+  g_signal_connect (pool, "notify::idle-timeout", G_CALLBACK (count_pool_notify), &data);
+  tw_worker_start (worker);   /* on the default pool: @pool only watched */
+  TW_TEST_WAIT_UNTIL (g_atomic_int_get (&data.frozen));
+  tw_pool_set_idle_timeout (pool, tw_pool_get_idle_timeout (pool) + 1);   /* queued */
+  g_assert_cmpuint (data.n_notified, ==, 0);
+  tw_gate_open (&data.notified);
+  tw_recorder_wait_finished (rec, 1);
+  TW_TEST_WAIT_UNTIL (data.n_notified == 1);
+  g_assert_cmpuint (data.n_wrong_thread, ==, 0);
+  g_signal_handlers_disconnect_by_data (pool, &data);
+  tw_gate_clear (&data.notified);
+}
+
 /* The same from a thread of the application's own, neither the owner nor a
  * pool's. */
 static gpointer
@@ -759,6 +818,8 @@ main (int   argc,
   /* Last: the other tests have recorded what they cover. */
   g_test_add_func ("/Tw/BadInput/notify-thawed-on-the-work-is-emitted-on-the-owner",
                    test_notify_thawed_on_the_work_is_emitted_on_the_owner);
+  g_test_add_func ("/Tw/BadInput/pool-notify-thawed-on-the-work-is-emitted-on-the-owner",
+                   test_pool_notify_thawed_on_the_work_is_emitted_on_the_owner);
   g_test_add_func ("/Tw/BadInput/every-public-function-is-covered",
                    test_every_public_function_is_covered);
 
