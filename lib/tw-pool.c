@@ -535,36 +535,6 @@ tw_pool_list_model_iface_init (GListModelInterface *iface)
 /* ------------------------------------------------------------------------ */
 /* GObject                                                                  */
 
-typedef struct
-{
-  TwPool      *self;
-  guint        n_pspecs;
-  GParamSpec **pspecs;
-} NotifyCall;
-
-static gboolean
-notify_call_cb (gpointer user_data)
-{
-  NotifyCall *call = user_data;
-
-  G_OBJECT_CLASS (tw_pool_parent_class)->dispatch_properties_changed (G_OBJECT (call->self),
-                                                                    call->n_pspecs,
-                                                                    call->pspecs);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-notify_call_free (gpointer user_data)
-{
-  NotifyCall *call = user_data;
-
-  for (guint i = 0; i < call->n_pspecs; i++)
-    g_param_spec_unref (call->pspecs[i]);
-  g_free (call->pspecs);
-  g_object_unref (call->self);
-  g_free (call);
-}
-
 /* As TwWorker's: a g_object_set() from another thread (refused by the
  * setter) freezes the pool's notify queue for every thread, and its thaw
  * would emit there what the pool's context notified meanwhile. Those go to
@@ -575,7 +545,6 @@ tw_pool_dispatch_properties_changed (GObject     *object,
                                      GParamSpec **pspecs)
 {
   TwPool *self = TW_POOL (object);
-  NotifyCall *call;
 
   if (G_LIKELY (tw_pool_is_owner_thread (self)))
     {
@@ -584,14 +553,8 @@ tw_pool_dispatch_properties_changed (GObject     *object,
       return;
     }
 
-  call = g_new0 (NotifyCall, 1);
-  call->self = g_object_ref (self);
-  call->n_pspecs = n_pspecs;
-  call->pspecs = g_new (GParamSpec *, n_pspecs);
-  for (guint i = 0; i < n_pspecs; i++)
-    call->pspecs[i] = g_param_spec_ref (pspecs[i]);
-  _tw_context_post (self->context, "[threadworker] pool notify", notify_call_cb, call,
-                    notify_call_free);
+  _tw_context_post_notify (self->context, object, G_OBJECT_CLASS (tw_pool_parent_class),
+                           n_pspecs, pspecs);
 }
 
 static void

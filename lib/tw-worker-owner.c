@@ -38,6 +38,53 @@ _tw_context_post (GMainContext   *context,
 
 typedef struct
 {
+  GObject      *object;
+  GObjectClass *parent_class;
+  guint         n_pspecs;
+  GParamSpec  **pspecs;
+} NotifyCall;
+
+static gboolean
+notify_call_cb (gpointer user_data)
+{
+  NotifyCall *call = user_data;
+
+  call->parent_class->dispatch_properties_changed (call->object, call->n_pspecs, call->pspecs);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notify_call_free (gpointer user_data)
+{
+  NotifyCall *call = user_data;
+
+  for (guint i = 0; i < call->n_pspecs; i++)
+    g_param_spec_unref (call->pspecs[i]);
+  g_free (call->pspecs);
+  g_object_unref (call->object);
+  g_free (call);
+}
+
+void
+_tw_context_post_notify (GMainContext  *context,
+                         GObject       *object,
+                         GObjectClass  *parent_class,
+                         guint          n_pspecs,
+                         GParamSpec   **pspecs)
+{
+  NotifyCall *call = g_new0 (NotifyCall, 1);
+
+  call->object = g_object_ref (object);
+  call->parent_class = parent_class;
+  call->n_pspecs = n_pspecs;
+  call->pspecs = g_new (GParamSpec *, n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    call->pspecs[i] = g_param_spec_ref (pspecs[i]);
+  _tw_context_post (context, "[threadworker] notify", notify_call_cb, call, notify_call_free);
+}
+
+typedef struct
+{
   GDestroyNotify destroy;
   gpointer       data;
 } DestroyCall;

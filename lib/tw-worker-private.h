@@ -175,6 +175,15 @@ void     _tw_context_post          (GMainContext *context,
                                     gpointer      data,
                                     GDestroyNotify notify);
 
+/* Any thread: emits @object's notifications for @pspecs on @context, in
+ * one idle callback, through @parent_class's dispatch_properties_changed
+ * (for a dispatch_properties_changed called off the owner thread). */
+void     _tw_context_post_notify   (GMainContext  *context,
+                                    GObject       *object,
+                                    GObjectClass  *parent_class,
+                                    guint          n_pspecs,
+                                    GParamSpec   **pspecs);
+
 void     _tw_i18n_init             (void);
 
 /* The UI side of a worker (tw-worker-ui.c): its action group and the objects

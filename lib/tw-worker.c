@@ -771,36 +771,6 @@ tw_worker_set_property (GObject      *object,
     }
 }
 
-typedef struct
-{
-  TwWorker    *self;
-  guint        n_pspecs;
-  GParamSpec **pspecs;
-} NotifyCall;
-
-static gboolean
-notify_call_cb (gpointer user_data)
-{
-  NotifyCall *call = user_data;
-
-  G_OBJECT_CLASS (tw_worker_parent_class)->dispatch_properties_changed (G_OBJECT (call->self),
-                                                                      call->n_pspecs,
-                                                                      call->pspecs);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-notify_call_free (gpointer user_data)
-{
-  NotifyCall *call = user_data;
-
-  for (guint i = 0; i < call->n_pspecs; i++)
-    g_param_spec_unref (call->pspecs[i]);
-  g_free (call->pspecs);
-  g_object_unref (call->self);
-  g_free (call);
-}
-
 /* Notifications are emitted on the owner thread only, even these: a
  * g_object_set() from another thread (refused by the setter, with a
  * critical) freezes the object's notify queue for every thread, and its
@@ -812,7 +782,6 @@ tw_worker_dispatch_properties_changed (GObject     *object,
                                        GParamSpec **pspecs)
 {
   TwWorker *self = TW_WORKER (object);
-  NotifyCall *call;
 
   if (G_LIKELY (_tw_worker_is_owner_thread_inline (self)))
     {
@@ -821,14 +790,8 @@ tw_worker_dispatch_properties_changed (GObject     *object,
       return;
     }
 
-  call = g_new0 (NotifyCall, 1);
-  call->self = g_object_ref (self);
-  call->n_pspecs = n_pspecs;
-  call->pspecs = g_new (GParamSpec *, n_pspecs);
-  for (guint i = 0; i < n_pspecs; i++)
-    call->pspecs[i] = g_param_spec_ref (pspecs[i]);
-  _tw_context_post (_tw_worker_get_private (self)->context, "[threadworker] notify",
-                    notify_call_cb, call, notify_call_free);
+  _tw_context_post_notify (_tw_worker_get_private (self)->context, object,
+                           G_OBJECT_CLASS (tw_worker_parent_class), n_pspecs, pspecs);
 }
 
 static void
