@@ -84,6 +84,8 @@ tw_function_worker_class_init (TwFunctionWorkerClass *klass)
 static void
 tw_function_worker_init (TwFunctionWorker *self)
 {
+  /* The work calls a func that asks for the cancellable if it needs it. */
+  _tw_worker_get_private (TW_WORKER (self))->work_ignores_cancellable = TRUE;
 }
 
 /**

@@ -118,6 +118,8 @@ tw_generator_worker_class_init (TwGeneratorWorkerClass *klass)
 static void
 tw_generator_worker_init (TwGeneratorWorker *self)
 {
+  /* The work calls a func that asks for the cancellable if it needs it. */
+  _tw_worker_get_private (TW_WORKER (self))->work_ignores_cancellable = TRUE;
 }
 
 /**

@@ -375,7 +375,8 @@ tw_pool_update_counts (TwPool        *self,
     self->n_running += delta;
 }
 
-static void
+/* Returns whether a handler of the pool may have run. */
+static gboolean
 tw_pool_track_in_context (TwPool        *self,
                           TwWorker      *worker,
                           TwWorkerState  old_state,
@@ -389,6 +390,11 @@ tw_pool_track_in_context (TwPool        *self,
   guint old_running = self->n_running;
   guint position = 0, removed = 0, added = 0;
   gboolean tell = FALSE;
+  /* Most applications never connect to the pool: one look-up for any
+   * handler at all (unblocked: a blocked one would not run) spares the
+   * look-ups of items-changed and notify below. */
+  gboolean watched = g_signal_handler_find (self, G_SIGNAL_MATCH_UNBLOCKED, 0, 0,
+                                            NULL, NULL, NULL) != 0;
 
   /* Change everything first, then tell: handlers of any notification see
    * the counts and the list agree. Every worker passes here three times, so
@@ -403,7 +409,7 @@ tw_pool_track_in_context (TwPool        *self,
     }
 
   /* A position costs a walk up the tree: only when someone is told. */
-  if (was_live != is_live)
+  if (watched && was_live != is_live)
     tell = g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE);
 
   if (!was_live && is_live)
@@ -434,15 +440,17 @@ tw_pool_track_in_context (TwPool        *self,
   /* With nobody listening, one handler lookup costs less than up to three
    * notifications (measured with callgrind). Match the id alone: handlers
    * of every detail ("notify::n-running") count. */
-  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
+  if (!watched ||
+      g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
                              NULL, NULL, NULL) == 0)
-    return;
+    return tell;
   if (self->n_waiting != old_waiting)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
   if (self->n_running != old_running)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
   if (added || removed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  return TRUE;
 }
 
 static gboolean
@@ -450,7 +458,7 @@ track_call_cb (gpointer user_data)
 {
   TrackCall *call = user_data;
 
-  tw_pool_track_in_context (call->pool, call->worker, call->old_state, call->new_state);
+  (void) tw_pool_track_in_context (call->pool, call->worker, call->old_state, call->new_state);
   return G_SOURCE_REMOVE;
 }
 
@@ -465,7 +473,7 @@ track_call_free (gpointer user_data)
 }
 
 /* Worker's owner thread: a worker of this pool changed state. */
-void
+gboolean
 _tw_pool_track (TwPool        *self,
                 TwWorker      *worker,
                 TwWorkerState  old_state,
@@ -477,16 +485,13 @@ _tw_pool_track (TwPool        *self,
 
   /* Only joining, leaving, and moving between waiting and running count. */
   if (!was_live && !is_live)
-    return;
+    return FALSE;
   if (was_live && is_live &&
       (old_state == TW_WORKER_STATE_WAITING) == (new_state == TW_WORKER_STATE_WAITING))
-    return;
+    return FALSE;
 
   if (tw_worker_get_context (worker) == self->context)
-    {
-      tw_pool_track_in_context (self, worker, old_state, new_state);
-      return;
-    }
+    return tw_pool_track_in_context (self, worker, old_state, new_state);
 
   /* A worker owned by another context: the model changes on ours. */
   call = g_new0 (TrackCall, 1);
@@ -496,6 +501,7 @@ _tw_pool_track (TwPool        *self,
   call->new_state = new_state;
   _tw_context_post (self->context, "[threadworker] pool track", track_call_cb, call,
                     track_call_free);
+  return FALSE;
 }
 
 /* ------------------------------------------------------------------------ */

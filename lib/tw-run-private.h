@@ -60,6 +60,8 @@ struct _TwRun
   TwWorker     *worker;       /* strong ref, dropped after `finished` */
   TwDispatcher *dispatcher;   /* the worker's */
   TwPool       *pool;         /* strong ref */
+  /* Made on first use (_tw_run_get_cancellable()); set under `lock`, read
+   * with g_atomic_pointer_get(). */
   GCancellable *cancellable;
   TwYieldPolicy policy;
   guint         max_pending;
@@ -105,6 +107,10 @@ struct _TwRun
   guint         started_by_task : 1;
   GSource      *progress_source;
   GList        *tasks;        /* GTask*, from run_async */
+
+  /* The two events every run sends once, kept here rather than allocated. */
+  TwEvent       started_event;
+  TwEvent       done_event;
 };
 
 /* Owner thread: a run of @worker, with the worker's settings as they are
@@ -136,6 +142,8 @@ void     _tw_event_dispatch        (TwDispatchItem *item);
 /* Any thread: frees an event that will never be dispatched. */
 void     _tw_event_free            (TwEvent      *event);
 
+/* Any thread: the run's cancellable, made on first use. */
+GCancellable *_tw_run_get_cancellable (TwRun     *run);
 gboolean _tw_run_checkpoint        (TwRun        *run);
 gboolean _tw_run_has_result        (TwRun        *run);
 GValue  *_tw_run_pop_sent          (TwRun        *run);

@@ -32,7 +32,6 @@ _tw_run_new (TwWorker      *worker,
   run->worker = g_object_ref (worker);
   run->dispatcher = dispatcher;
   run->pool = g_object_ref (pool);
-  run->cancellable = g_cancellable_new ();
   run->policy = policy;
   run->max_pending = max_pending;
   run->max_bytes = (gsize) MIN (max_bytes, G_MAXSIZE);
@@ -70,15 +69,23 @@ _tw_run_free (TwRun *run)
   g_free (run);
 }
 
+static void
+tw_event_init (TwEvent     *event,
+               TwRun       *run,
+               TwEventKind  kind)
+{
+  event->item.dispatch = _tw_event_dispatch;
+  event->run = run;
+  event->kind = kind;
+}
+
 static TwEvent *
 tw_event_new (TwRun       *run,
               TwEventKind  kind)
 {
   TwEvent *event = g_new0 (TwEvent, 1);
 
-  event->item.dispatch = _tw_event_dispatch;
-  event->run = run;
-  event->kind = kind;
+  tw_event_init (event, run, kind);
   return event;
 }
 
@@ -94,7 +101,20 @@ _tw_event_free (TwEvent *event)
           g_value_unset (&event->args[i]);
       g_free (event->args);
     }
-  g_free (event);
+  /* STARTED and DONE live in their run (see _tw_run_push_embedded()). */
+  if (event != &event->run->started_event && event != &event->run->done_event)
+    g_free (event);
+}
+
+/* Any thread: pushes the run's own event @event (its STARTED or DONE, one
+ * of each per run): no allocation for the two events every run sends. */
+static void
+_tw_run_push_embedded (TwRun       *run,
+                       TwEvent     *event,
+                       TwEventKind  kind)
+{
+  tw_event_init (event, run, kind);
+  _tw_dispatcher_push (run->dispatcher, &event->item);
 }
 
 void
@@ -314,9 +334,18 @@ _tw_run_execute (TwRun *run)
   run->thread = g_thread_self ();
   g_private_set (&current_run, run);
 
-  _tw_run_push (run, TW_EVENT_STARTED);
+  _tw_run_push_embedded (run, &run->started_event, TW_EVENT_STARTED);
   if (_tw_run_checkpoint (run))
-    TW_WORKER_GET_CLASS (self)->work (self, run->cancellable);
+    {
+      /* The function and generator workers' work ignores its cancellable
+       * (their funcs ask tw_worker_get_cancellable() for it): made only
+       * when asked for. Any other class's work may use its argument. */
+      GCancellable *cancellable = NULL;
+
+      if (!_tw_worker_get_private (self)->work_ignores_cancellable)
+        cancellable = _tw_run_get_cancellable (run);
+      TW_WORKER_GET_CLASS (self)->work (self, cancellable);
+    }
 
   g_private_set (&current_run, NULL);
 
@@ -333,7 +362,7 @@ _tw_run_execute (TwRun *run)
 void
 _tw_run_push_done (TwRun *run)
 {
-  _tw_run_push (run, TW_EVENT_DONE);
+  _tw_run_push_embedded (run, &run->done_event, TW_EVENT_DONE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -439,13 +468,48 @@ _tw_run_request_pause (TwRun    *run,
 void
 _tw_run_request_quit (TwRun *run)
 {
+  GCancellable *cancellable;
+
   g_mutex_lock (&run->lock);
   g_atomic_int_set (&run->abort, TRUE);
   g_cond_broadcast (&run->cond);
+  /* One made after this is made cancelled (_tw_run_get_cancellable()). */
+  cancellable = run->cancellable != NULL ? g_object_ref (run->cancellable) : NULL;
   g_mutex_unlock (&run->lock);
 
   /* Blocking GIO calls in the work return G_IO_ERROR_CANCELLED at once. */
-  g_cancellable_cancel (run->cancellable);
+  if (cancellable != NULL)
+    {
+      g_cancellable_cancel (cancellable);
+      g_object_unref (cancellable);
+    }
+}
+
+/* Any thread: the run's cancellable, made on
+ * first use: most works never ask, and a GCancellable made and finalized
+ * per run costs more than a third of a tiny run's owner-side work. Made
+ * under the lock, and cancelled at once if quit came first, so that a quit
+ * either finds it or is seen by it. */
+GCancellable *
+_tw_run_get_cancellable (TwRun *run)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&run->cancellable);
+
+  if (G_LIKELY (cancellable != NULL))
+    return cancellable;
+
+  g_mutex_lock (&run->lock);
+  if (run->cancellable == NULL)
+    {
+      cancellable = g_cancellable_new ();
+      if (run->abort)
+        g_cancellable_cancel (cancellable);
+      g_atomic_pointer_set (&run->cancellable, cancellable);
+    }
+  cancellable = run->cancellable;
+  g_mutex_unlock (&run->lock);
+
+  return cancellable;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1108,5 +1172,5 @@ tw_worker_get_cancellable (TwWorker *self)
 {
   RETURN_RUN_OR (self, NULL);
 
-  return run->cancellable;
+  return _tw_run_get_cancellable (run);
 }

@@ -263,7 +263,7 @@ tw_subprocess_worker_send (TwWorker      *worker,
       return FALSE;
     }
 
-  if (self->stdin_closed_for == run->cancellable)
+  if (self->stdin_closed_for == _tw_run_get_cancellable (run))
     {
       g_bytes_unref (bytes);
       /* TRANSLATORS: %s is a worker's name */
@@ -786,10 +786,10 @@ tw_subprocess_worker_close_stdin (TwSubprocessWorker  *self,
       return FALSE;
     }
 
-  if (self->stdin_closed_for == run->cancellable)
+  if (self->stdin_closed_for == _tw_run_get_cancellable (run))
     return TRUE;
 
-  g_set_object (&self->stdin_closed_for, run->cancellable);
+  g_set_object (&self->stdin_closed_for, _tw_run_get_cancellable (run));
   queue_for_stdin (self, run, NULL);
   return TRUE;
 }

@@ -271,7 +271,7 @@ tw_worker_quit (TwWorker *self)
            * run: it has ended and the new one has not begun. */
           _tw_worker_complete_tasks (self, g_steal_pointer (&priv->pending_tasks),
                                      TW_OUTCOME_ABORTED, NULL, NULL, NULL);
-          g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_IS_RUNNING]);
+          _tw_worker_notify (self, PROP_IS_RUNNING);
         }
     }
   if (run == NULL || run->quit_called)
@@ -870,12 +870,12 @@ tw_worker_set_name (TwWorker   *self,
       if (priv->name != NULL)
         {
           g_clear_pointer (&priv->name, g_free);
-          g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_NAME]);
+          _tw_worker_notify (self, PROP_NAME);
         }
       return;
     }
   if (_tw_set_str (&priv->name, name))
-    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_NAME]);
+    _tw_worker_notify (self, PROP_NAME);
 }
 
 /**
@@ -919,7 +919,7 @@ tw_worker_set_yield_policy (TwWorker      *self,
   if (priv->yield_policy == policy)
     return;
   priv->yield_policy = policy;
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_YIELD_POLICY]);
+  _tw_worker_notify (self, PROP_YIELD_POLICY);
 }
 
 /**
@@ -963,7 +963,7 @@ tw_worker_set_max_pending_yields (TwWorker *self,
   if (priv->max_pending_yields == max_pending)
     return;
   priv->max_pending_yields = max_pending;
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_MAX_PENDING_YIELDS]);
+  _tw_worker_notify (self, PROP_MAX_PENDING_YIELDS);
 }
 
 /**
@@ -1007,7 +1007,7 @@ tw_worker_set_max_pending_bytes (TwWorker *self,
   if (priv->max_pending_bytes == max_bytes)
     return;
   priv->max_pending_bytes = max_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_MAX_PENDING_BYTES]);
+  _tw_worker_notify (self, PROP_MAX_PENDING_BYTES);
 }
 
 /**
@@ -1050,7 +1050,7 @@ tw_worker_set_pool (TwWorker *self,
 
   priv = _tw_worker_get_private (self);
   if (g_set_object (&priv->pool, pool))
-    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_POOL]);
+    _tw_worker_notify (self, PROP_POOL);
 }
 
 /**

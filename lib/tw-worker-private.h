@@ -38,6 +38,15 @@ typedef struct
   guint          abort_requested : 1;
   guint          pause_requested : 1;
   guint          restart_pending : 1;
+  /* Inside a notify section (freeze_notify_if_watched() to its thaw, in
+   * tw-worker.c): whether the worker was watched when it began, valid
+   * until the section emits a signal. */
+  guint          watch_known : 1;
+  guint          watched : 1;
+  /* Set once by the function and generator workers' init: their work
+   * vfunc ignores its cancellable argument, so a run makes one only when
+   * the work asks (tw-run.c). Read on the worker thread. */
+  guint          work_ignores_cancellable : 1;
   double         progress;
   char          *progress_text;
   TwValue        value;
@@ -115,6 +124,10 @@ _tw_set_str (char       **dest,
 
 /* Between the worker's files (tw-worker.c, tw-worker-owner.c, tw-run.c),
  * owner thread. The first three notify (tw-worker.c). */
+/* Owner thread: notifies the property @prop (tw-worker-props-private.h) of
+ * @self, unless nothing can observe it (no notify handler or vfunc). */
+void     _tw_worker_notify         (TwWorker     *self,
+                                    guint         prop);
 void     _tw_worker_set_abort_requested (TwWorker   *self,
                                          gboolean    abort_requested);
 void     _tw_worker_set_progress   (TwWorker     *self,
@@ -164,7 +177,9 @@ gboolean _tw_pool_unqueue          (TwPool       *self,
 void     _tw_pool_run_paused       (TwPool       *self,
                                     TwRun        *run,
                                     gboolean      paused);
-void     _tw_pool_track            (TwPool       *self,
+/* Owner thread of the worker. Returns whether a handler of the pool may
+ * have run (and so have connected or disconnected handlers of @worker). */
+gboolean _tw_pool_track            (TwPool       *self,
                                     TwWorker     *worker,
                                     TwWorkerState old_state,
                                     TwWorkerState new_state);

@@ -157,29 +157,66 @@ _tw_worker_check_owner_thread (TwWorker   *self,
 static gboolean
 is_watched (TwWorker *self)
 {
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  if (priv->watch_known)
+    return priv->watched;
   return G_OBJECT_GET_CLASS (self)->notify != NULL ||
          g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
                                 NULL, NULL, NULL) != 0;
 }
 
-/* g_object_freeze_notify() and its thaw cost more than the rest of a state
- * change, and with nobody watching there is nothing to hold back: freeze
- * only when someone listens. Returns whether it froze; thaw with
- * thaw_notify_if_frozen(). */
+/* Inside a notify section: code of others may have run (a signal was
+ * emitted), and may have connected or disconnected a notify handler, so
+ * the next notification looks again. */
+static inline void
+watch_unknown (TwWorker *self)
+{
+  _tw_worker_get_private (self)->watch_known = FALSE;
+}
+
+/* Owner thread: notifies @prop unless nothing can observe it. With nobody
+ * watching, GLib 2.74 still freezes and thaws the notify queue (two qdata
+ * look-ups and a set) and calls dispatch_properties_changed, ~900
+ * instructions a notification; the handler look-up costs ~220. A worker
+ * changes state three times a run, and most workers are never watched.
+ * Looked up at each notification, except within a notify section until it
+ * emits a signal: a handler connected from any signal still gets the
+ * notifications after it. */
+void
+_tw_worker_notify (TwWorker *self,
+                   guint     prop)
+{
+  if (is_watched (self))
+    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[prop]);
+}
+
+/* A notify section: a state change that notifies several properties at
+ * once. g_object_freeze_notify() and its thaw cost more than the rest of a
+ * state change, and with nobody watching there is nothing to hold back:
+ * it freezes only when someone listens, and the notifications inside look
+ * that up once, until the section emits a signal (watch_unknown()).
+ * Returns whether it froze; end it with thaw_notify_if_frozen(). */
 static gboolean
 freeze_notify_if_watched (TwWorker *self)
 {
-  if (!is_watched (self))
-    return FALSE;
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  gboolean watched = is_watched (self);
 
-  g_object_freeze_notify (G_OBJECT (self));
-  return TRUE;
+  priv->watched = watched;
+  priv->watch_known = TRUE;
+  if (watched)
+    g_object_freeze_notify (G_OBJECT (self));
+  return watched;
 }
 
 static void
 thaw_notify_if_frozen (TwWorker *self,
                        gboolean  frozen)
 {
+  /* Not restored for an enclosing section: one only encloses another
+   * through a handler, and a handler makes it look again anyway. */
+  watch_unknown (self);
   if (frozen)
     g_object_thaw_notify (G_OBJECT (self));
 }
@@ -197,12 +234,12 @@ set_state (TwWorker      *self,
 
   priv->state = state;
   priv->is_paused = state == TW_WORKER_STATE_PAUSED;
-  if (priv->pool != NULL)
-    _tw_pool_track (priv->pool, self, old, state);
+  if (priv->pool != NULL && _tw_pool_track (priv->pool, self, old, state))
+    watch_unknown (self);
 
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_STATE]);
+  _tw_worker_notify (self, PROP_STATE);
   if (was_paused != priv->is_paused)
-    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_IS_PAUSED]);
+    _tw_worker_notify (self, PROP_IS_PAUSED);
 }
 
 void
@@ -214,7 +251,7 @@ _tw_worker_set_abort_requested (TwWorker *self,
   if (priv->abort_requested == !!abort_requested)
     return;
   priv->abort_requested = !!abort_requested;
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_ABORT_REQUESTED]);
+  _tw_worker_notify (self, PROP_ABORT_REQUESTED);
 }
 
 void
@@ -230,9 +267,9 @@ _tw_worker_set_progress (TwWorker   *self,
    * reads the text that came with the fraction. */
   priv->progress = progress;
   if (progress_changed)
-    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_PROGRESS]);
+    _tw_worker_notify (self, PROP_PROGRESS);
   if (text_changed)
-    g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_PROGRESS_TEXT]);
+    _tw_worker_notify (self, PROP_PROGRESS_TEXT);
 }
 
 TwRun *
@@ -306,17 +343,20 @@ tw_run_dispatch_done (TwRun *run)
       if (!G_IS_VALUE (returned))
         g_value_init (&nothing, G_TYPE_POINTER);
       g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
+      watch_unknown (self);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
       priv->error = g_steal_pointer (&run->error);
       set_state (self, TW_WORKER_STATE_ERRORED);
       g_signal_emit (self, signals[ERRORED], 0, priv->error);
+      watch_unknown (self);
       break;
     case TW_OUTCOME_ABORTED:
     default:
       set_state (self, TW_WORKER_STATE_ABORTED);
       g_signal_emit (self, signals[ABORTED], 0);
+      watch_unknown (self);
       break;
     }
 
@@ -338,7 +378,7 @@ tw_run_dispatch_done (TwRun *run)
 
   priv->run = NULL;
   priv->pause_requested = FALSE;
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_IS_RUNNING]);
+  _tw_worker_notify (self, PROP_IS_RUNNING);
   thaw_notify_if_frozen (self, frozen);
   _tw_worker_controls_changed (self);
 
@@ -389,9 +429,13 @@ tw_event_dispatch_now (TwEvent *event)
             priv->debug_started = g_get_monotonic_time ();
             g_debug ("Worker “%s”: started", tw_worker_get_name (self));
           }
+        /* The event lives in the run, which a handler that iterates the
+         * context may see end and freed: done with it before emitting. */
+        _tw_event_free (event);
         g_signal_emit (self, signals[STARTED], 0);
+        g_object_unref (self);
       }
-      break;
+      return;
 
     case TW_EVENT_YIELDED:
       _tw_run_take_counted (run, event->n_bytes);
@@ -1125,7 +1169,7 @@ _tw_worker_start_run (TwWorker *self)
   frozen = freeze_notify_if_watched (self);
   _tw_worker_set_abort_requested (self, FALSE);
   set_state (self, TW_WORKER_STATE_WAITING);
-  g_object_notify_by_pspec (G_OBJECT (self), _tw_worker_properties[PROP_IS_RUNNING]);
+  _tw_worker_notify (self, PROP_IS_RUNNING);
   thaw_notify_if_frozen (self, frozen);
   _tw_worker_controls_changed (self);
 

@@ -514,6 +514,77 @@ test_quit_cancels_blocking_gio_call (void)
   close (fds[1]);
 }
 
+/* The run's cancellable is made when the work first asks for it: one asked
+ * for after quit() must come cancelled, and one asked for before must be
+ * cancelled by it. */
+typedef struct
+{
+  TwGate        asked;     /* the work has its first cancellable */
+  TwGate        quit;      /* the owner has quit */
+  gboolean      early_cancelled_at_first;
+  gboolean      early_cancelled;
+  gboolean      late_cancelled;
+  gboolean      same;
+  GThread      *thread;
+} CancellableOrder;
+
+static void
+ask_for_the_cancellable_before_and_after_quit (TwWorker *worker,
+                                               gpointer  user_data)
+{
+  CancellableOrder *data = user_data;
+  GCancellable *early = tw_worker_get_cancellable (worker);
+
+  data->thread = g_thread_self ();
+  data->early_cancelled_at_first = g_cancellable_is_cancelled (early);
+  tw_gate_open (&data->asked);
+  tw_gate_wait (&data->quit);
+  data->early_cancelled = g_cancellable_is_cancelled (early);
+  data->same = tw_worker_get_cancellable (worker) == early;
+}
+
+static void
+ask_for_the_cancellable_after_quit (TwWorker *worker,
+                                    gpointer  user_data)
+{
+  CancellableOrder *data = user_data;
+
+  tw_gate_open (&data->asked);
+  tw_gate_wait (&data->quit);
+  data->late_cancelled = g_cancellable_is_cancelled (tw_worker_get_cancellable (worker));
+}
+
+static void
+test_cancellable_asked_for_before_or_after_quit_is_cancelled (void)
+{
+  CancellableOrder data = { 0, };
+  TwWorkFunc works[] = { ask_for_the_cancellable_before_and_after_quit,
+                         ask_for_the_cancellable_after_quit };
+
+  for (guint i = 0; i < G_N_ELEMENTS (works); i++)
+    {
+      g_autoptr(TwWorker) worker = tw_function_worker_new (works[i], &data, NULL);
+      g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+
+      tw_gate_init (&data.asked);
+      tw_gate_init (&data.quit);
+      tw_worker_start (worker);
+      tw_gate_wait (&data.asked);
+      tw_worker_quit (worker);
+      tw_gate_open (&data.quit);
+      tw_recorder_wait_finished (rec, 1);
+      g_assert_cmpstr (rec->log->str, ==, "SAF");
+      tw_gate_clear (&data.asked);
+      tw_gate_clear (&data.quit);
+    }
+
+  g_assert_true (data.thread != g_thread_self ());
+  g_assert_false (data.early_cancelled_at_first);
+  g_assert_true (data.early_cancelled);
+  g_assert_true (data.same);
+  g_assert_true (data.late_cancelled);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Pause and resume                                                         */
 
@@ -1166,6 +1237,79 @@ test_state_properties_notify_on_owner_thread (void)
   g_string_free (n.states, TRUE);
 }
 
+/* The worker skips notifications nobody can see, and looks again after
+ * each signal: a handler connected from `returned` (or from `started`)
+ * still hears is-running and the state change that follow it. */
+static void
+connect_notify_from_started (TwWorker *worker,
+                             Notifies *n)
+{
+  g_signal_connect (worker, "notify", G_CALLBACK (on_notify), n);
+}
+
+static void
+connect_notify_from_returned (TwWorker     *worker,
+                              const GValue *value,
+                              Notifies     *n)
+{
+  g_signal_connect (worker, "notify", G_CALLBACK (on_notify), n);
+}
+
+static void
+test_notify_handler_connected_from_a_signal_hears_what_follows (void)
+{
+  const char *signal_names[] = { "returned", "started" };
+  GCallback handlers[] = { G_CALLBACK (connect_notify_from_returned),
+                           G_CALLBACK (connect_notify_from_started) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (signal_names); i++)
+    {
+      g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
+      g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+      g_autoptr(GString) expected = g_string_new (NULL);
+      Notifies n = { g_thread_self (), g_string_new (NULL), 0, 0, 0 };
+
+      g_signal_connect (worker, signal_names[i], handlers[i], &n);
+      tw_worker_start (worker);
+      tw_recorder_wait_finished (rec, 1);
+      g_assert_cmpstr (rec->log->str, ==, "SRF");
+
+      /* From `started`: RUNNING was notified before it, FINISHED after;
+       * from `returned`: the state had changed before it. */
+      if (i == 1)
+        g_string_printf (expected, "%d", TW_WORKER_STATE_FINISHED);
+      g_assert_cmpstr (n.states->str, ==, expected->str);
+      g_assert_cmpuint (n.n_running_notifies, ==, 1);
+      g_string_free (n.states, TRUE);
+    }
+}
+
+/* With nothing connected to notify, the state still changes (the skipped
+ * notifications were not needed for it), and a handler connected between
+ * two runs hears the second run's. */
+static void
+test_unwatched_worker_notifies_once_watched (void)
+{
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  g_autoptr(GString) expected = g_string_new (NULL);
+  Notifies n = { g_thread_self (), g_string_new (NULL), 0, 0, 0 };
+
+  tw_worker_start (worker);
+  g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_WAITING);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpint (tw_worker_get_state (worker), ==, TW_WORKER_STATE_FINISHED);
+
+  g_signal_connect (worker, "notify", G_CALLBACK (on_notify), &n);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 2);
+  g_string_printf (expected, "%d%d%d", TW_WORKER_STATE_WAITING, TW_WORKER_STATE_RUNNING,
+                   TW_WORKER_STATE_FINISHED);
+  g_assert_cmpstr (n.states->str, ==, expected->str);
+  g_assert_cmpuint (n.n_running_notifies, ==, 2);
+  g_string_free (n.states, TRUE);
+}
+
 static void
 test_state_of_a_returning_run (void)
 {
@@ -1576,6 +1720,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/quit-idle-worker-is-noop", test_quit_idle_worker_is_noop);
   g_test_add_func ("/Tw/Worker/quit-finished-worker-is-noop", test_quit_finished_worker_is_noop);
   g_test_add_func ("/Tw/Worker/quit-cancels-blocking-gio-call", test_quit_cancels_blocking_gio_call);
+  g_test_add_func ("/Tw/Worker/cancellable-asked-for-before-or-after-quit-is-cancelled",
+                   test_cancellable_asked_for_before_or_after_quit_is_cancelled);
 
   g_test_add_func ("/Tw/Worker/paused-emitted-only-after-really-pausing",
                    test_paused_emitted_only_after_really_pausing);
@@ -1605,6 +1751,10 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/state-properties-notify-on-owner-thread",
                    test_state_properties_notify_on_owner_thread);
   g_test_add_func ("/Tw/Worker/state-of-a-returning-run", test_state_of_a_returning_run);
+  g_test_add_func ("/Tw/Worker/notify-handler-connected-from-a-signal-hears-what-follows",
+                   test_notify_handler_connected_from_a_signal_hears_what_follows);
+  g_test_add_func ("/Tw/Worker/unwatched-worker-notifies-once-watched",
+                   test_unwatched_worker_notifies_once_watched);
 
   g_test_add_func ("/Tw/Worker/signals-on-the-creating-threads-context",
                    test_signals_on_the_creating_threads_context);
