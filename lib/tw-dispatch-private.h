@@ -15,8 +15,15 @@ G_BEGIN_DECLS
 typedef struct _TwDispatcher   TwDispatcher;
 typedef struct _TwDispatchItem TwDispatchItem;
 
-/* Owner thread: handles @item, which the dispatcher no longer holds. */
-typedef void (*TwDispatchFunc) (TwDispatchItem *item);
+/* Owner thread: handles @item, the head of @queue (the dispatcher's, or
+ * another queue its owner dispatches the same way). The function takes
+ * @item out of @queue (g_queue_unlink()) before it calls out to anything
+ * that may iterate the context, or else stays first and makes progress: an
+ * item that delivers several things one per call stays first until its
+ * last, so that a dispatch nested in one of its handlers continues it
+ * before anything queued after it. Called again while @item is first. */
+typedef void (*TwDispatchFunc) (TwDispatchItem *item,
+                                GQueue         *queue);
 
 /* Embedded in what is dispatched. */
 struct _TwDispatchItem

@@ -66,13 +66,14 @@ tw_dispatch_source_dispatch (GSource     *source,
     }
   g_mutex_unlock (&self->lock);
 
-  /* Pop before dispatching: a handler may iterate the context again (the
+  /* The item takes itself out before it runs handlers (or stays first while
+   * it has more to deliver): a handler may iterate the context again (the
    * source can recurse), and the nested dispatch must continue in order. */
-  while ((link = g_queue_pop_head_link (&self->local)) != NULL)
+  while ((link = self->local.head) != NULL)
     {
       TwDispatchItem *item = link->data;
 
-      item->dispatch (item);
+      item->dispatch (item, &self->local);
 
       if (g_get_monotonic_time () >= deadline)
         break;

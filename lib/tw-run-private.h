@@ -28,7 +28,7 @@ typedef enum
 typedef enum
 {
   TW_EVENT_STARTED,
-  TW_EVENT_YIELDED,   /* QUEUE policy: the event carries the value */
+  TW_EVENT_YIELDED,   /* QUEUE policy: a batch of values in the run's chunks */
   TW_EVENT_LATEST,    /* LATEST policy: the value waits in the run's slot */
   TW_EVENT_PROGRESS,
   TW_EVENT_WARNED,
@@ -41,13 +41,32 @@ typedef enum
 typedef struct _TwRun   TwRun;
 typedef struct _TwEvent TwEvent;
 
+/* QUEUE values waiting for the owner, in chunks (see tw_run_queue_value()
+ * in tw-run.c). */
+#define TW_VALUE_CHUNK_SIZE 64
+
+typedef struct
+{
+  TwValue  value;
+  gsize    n_bytes;   /* counted against max-pending-bytes */
+} TwValueSlot;
+
+typedef struct _TwValueChunk TwValueChunk;
+
+struct _TwValueChunk
+{
+  TwValueChunk *next;
+  TwValueSlot   slots[TW_VALUE_CHUNK_SIZE];
+};
+
 struct _TwEvent
 {
   TwDispatchItem item;    /* first; item.dispatch is _tw_event_dispatch() */
   TwRun       *run;
   TwEventKind  kind;
-  TwValue      value;     /* YIELDED */
-  gsize        n_bytes;   /* YIELDED: counted against max-pending-bytes */
+  guint        n_values;  /* YIELDED: values of the batch not yet delivered;
+                           * grows under the run's lock until closed */
+  guint        batch_closed : 1;  /* YIELDED: owner thread */
   char        *message;   /* WARNED */
   guint        signal_id; /* EMIT: the signal, its detail and its arguments */
   GQuark       detail;
@@ -86,6 +105,9 @@ struct _TwRun
   guint         progress_changed : 1;
   guint64       n_coalesced;
   GQueue        sent;         /* GValue*, oldest first */
+  TwEvent      *open_batch;   /* the YIELDED event the next value joins */
+  TwValueChunk *values_tail;  /* where the producer writes the next value */
+  guint         tail_index;
   TwValue       latest;
   double        progress;
   char         *progress_text;
@@ -101,6 +123,11 @@ struct _TwRun
   GError       *error;
   guint         has_result : 1;
   GThread      *thread;
+
+  /* Owner thread only, but for the head's first chunk, which the producer
+   * sets under `lock` when it makes it. */
+  TwValueChunk *values_head;  /* the oldest undelivered value */
+  guint         head_index;
 
   /* Owner thread only. */
   guint         quit_called : 1;
@@ -138,7 +165,16 @@ void     _tw_run_execute           (TwRun        *run);
 void     _tw_run_push_done         (TwRun        *run);
 /* Owner thread: dispatches one event (called by the dispatcher). Frees it.
  * In tw-worker.c, where signals are emitted. */
-void     _tw_event_dispatch        (TwDispatchItem *item);
+void     _tw_event_dispatch        (TwDispatchItem *item,
+                                    GQueue         *queue);
+/* Owner thread: the QUEUE batch @batch is being delivered: values yielded
+ * from now on go to a new batch, and batch->n_values is final. */
+void     _tw_run_close_batch       (TwRun        *run,
+                                    TwEvent      *batch);
+/* Owner thread: moves the oldest value of a closed batch into @value (which
+ * must be unset); returns its size in bytes. */
+gsize    _tw_run_take_value        (TwRun        *run,
+                                    TwValue      *value);
 /* Any thread: frees an event that will never be dispatched. */
 void     _tw_event_free            (TwEvent      *event);
 

@@ -56,6 +56,19 @@ _tw_run_free (TwRun *run)
       g_value_unset (sent);
       g_free (sent);
     }
+  /* Every batch was delivered before DONE; a run that never executed has
+   * none. Whatever is left (nothing, normally) is freed with the chunks. */
+  while (run->values_head != NULL)
+    {
+      TwValueChunk *chunk = run->values_head;
+      guint end = chunk == run->values_tail ? run->tail_index : TW_VALUE_CHUNK_SIZE;
+
+      for (guint i = run->head_index; i < end; i++)
+        _tw_value_clear (&chunk->slots[i].value);
+      run->values_head = chunk->next;
+      run->head_index = 0;
+      g_free (chunk);
+    }
   _tw_value_clear (&run->latest);
   _tw_value_clear (&run->result);
   g_clear_error (&run->error);
@@ -92,7 +105,6 @@ tw_event_new (TwRun       *run,
 void
 _tw_event_free (TwEvent *event)
 {
-  _tw_value_clear (&event->value);
   g_free (event->message);
   if (event->args != NULL)
     {
@@ -106,6 +118,27 @@ _tw_event_free (TwEvent *event)
     g_free (event);
 }
 
+/* With run->lock held: pushes @event after everything the run pushed
+ * before. Values yielded after it must not join a batch before it, so it
+ * closes the open batch. Every event of a run but its values goes out
+ * here. */
+static void
+tw_run_push_event_locked (TwRun   *run,
+                          TwEvent *event)
+{
+  run->open_batch = NULL;
+  _tw_dispatcher_push (run->dispatcher, &event->item);
+}
+
+static void
+tw_run_push_event (TwRun   *run,
+                   TwEvent *event)
+{
+  g_mutex_lock (&run->lock);
+  tw_run_push_event_locked (run, event);
+  g_mutex_unlock (&run->lock);
+}
+
 /* Any thread: pushes the run's own event @event (its STARTED or DONE, one
  * of each per run): no allocation for the two events every run sends. */
 static void
@@ -114,14 +147,21 @@ _tw_run_push_embedded (TwRun       *run,
                        TwEventKind  kind)
 {
   tw_event_init (event, run, kind);
-  _tw_dispatcher_push (run->dispatcher, &event->item);
+  tw_run_push_event (run, event);
+}
+
+static void
+tw_run_push_locked (TwRun       *run,
+                    TwEventKind  kind)
+{
+  tw_run_push_event_locked (run, tw_event_new (run, kind));
 }
 
 void
 _tw_run_push (TwRun       *run,
               TwEventKind  kind)
 {
-  _tw_dispatcher_push (run->dispatcher, &tw_event_new (run, kind)->item);
+  tw_run_push_event (run, tw_event_new (run, kind));
 }
 
 TwRun *
@@ -149,7 +189,7 @@ tw_run_set_paused_locked (TwRun    *run,
     return;
   run->paused = !!paused;
   if (paused || !run->abort)
-    _tw_run_push (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
+    tw_run_push_locked (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
 }
 
 /* Worker thread. Blocks while a pause is requested; FALSE once quit. */
@@ -219,65 +259,159 @@ tw_run_has_room (TwRun *run,
          (gsize) g_atomic_pointer_get (&run->pending_bytes) + n_bytes <= run->max_bytes;
 }
 
-static inline void
-tw_run_count_in (TwRun   *run,
-                 TwEvent *event)
-{
-  if (event->n_bytes > 0)
-    g_atomic_pointer_add (&run->pending_bytes, (gssize) event->n_bytes);
-  g_atomic_int_inc (&run->pending_yields);
-}
-
-/* Worker thread: pushes @event, counted against max-pending-yields and
- * max-pending-bytes, and waits first while there is no room (backpressure).
- * Takes @event; after quit it is dropped. Returns whether it was pushed. */
+/* Worker thread, with run->lock held: waits while there is no room for a
+ * counted value of @n_bytes (backpressure), then counts it in. Returns
+ * FALSE, counting nothing, once quit was asked. */
 static gboolean
-tw_run_push_counted (TwRun   *run,
-                     TwEvent *event)
+tw_run_wait_for_room_locked (TwRun *run,
+                             gsize  n_bytes)
 {
-  /* Room and no quit, the common case of a flood: no lock. The order of one
-   * run's events is the order this thread pushes them in. */
-  if (tw_run_has_room (run, event->n_bytes) && !g_atomic_int_get (&run->abort))
-    {
-      tw_run_count_in (run, event);
-      _tw_dispatcher_push (run->dispatcher, &event->item);
-      return TRUE;
-    }
-
-  g_mutex_lock (&run->lock);
-
-  /* Backpressure: wait until the owner has taken enough values. The owner
-   * decrements the counts without the lock and then reads producer_waiting;
-   * we set producer_waiting and then read the counts. Both sides are
-   * sequentially consistent atomics, so one of them sees the other: either
-   * we see room, or the owner sees us waiting and signals (under the lock we
-   * hold until g_cond_wait). The owner signals at half the limits, or when
-   * the queue is empty, which always leaves room. */
-  while (!tw_run_has_room (run, event->n_bytes) && !run->abort)
+  /* The owner decrements the counts without the lock and then reads
+   * producer_waiting; we set producer_waiting and then read the counts.
+   * Both sides are sequentially consistent atomics, so one of them sees the
+   * other: either we see room, or the owner sees us waiting and signals
+   * (under the lock we hold until g_cond_wait). The owner signals at half
+   * the limits, or when the queue is empty, which always leaves room. */
+  while (!tw_run_has_room (run, n_bytes) && !run->abort)
     {
       g_atomic_int_set (&run->producer_waiting, TRUE);
-      if (tw_run_has_room (run, event->n_bytes))
+      if (tw_run_has_room (run, n_bytes))
         break;
       g_cond_wait (&run->cond, &run->lock);
     }
   g_atomic_int_set (&run->producer_waiting, FALSE);
 
-  if (!run->abort)
-    {
-      tw_run_count_in (run, event);
-      _tw_dispatcher_push (run->dispatcher, &event->item);
-      event = NULL;
-    }
+  if (run->abort)
+    return FALSE;
 
+  if (n_bytes > 0)
+    g_atomic_pointer_add (&run->pending_bytes, (gssize) n_bytes);
+  g_atomic_int_inc (&run->pending_yields);
+  return TRUE;
+}
+
+/* Worker thread: pushes @event (an EMIT), counted against
+ * max-pending-yields, after waiting for room. Takes @event; after quit it
+ * is dropped. Returns whether it was pushed. */
+static gboolean
+tw_run_push_counted (TwRun   *run,
+                     TwEvent *event)
+{
+  gboolean pushed;
+
+  g_mutex_lock (&run->lock);
+  pushed = tw_run_wait_for_room_locked (run, 0);
+  if (pushed)
+    tw_run_push_event_locked (run, event);
   g_mutex_unlock (&run->lock);
 
   /* Dropped after quit: the run ends with `aborted`, nothing more arrives. */
-  if (event != NULL)
+  if (!pushed)
+    _tw_event_free (event);
+  return pushed;
+}
+
+/* QUEUE values travel in batches: the producer appends each value to the
+ * run's chunks under the lock, and to the open batch, the YIELDED event it
+ * pushed last; a value that finds no open batch pushes a new one. The
+ * owner closes a batch when it begins delivering it (or the producer does,
+ * by pushing any other event), and reads the batch's values at the head of
+ * the chunks without the lock: they were written before it closed the
+ * batch under the lock, and the producer writes only past them. A flood
+ * costs one event and one wakeup per batch instead of one per value, and no
+ * allocation per value. */
+
+/* With run->lock held: the slot the next value goes to, at the tail. */
+static TwValueSlot *
+tw_run_next_slot_locked (TwRun *run)
+{
+  if (run->values_tail == NULL || run->tail_index == TW_VALUE_CHUNK_SIZE)
     {
-      _tw_event_free (event);
+      TwValueChunk *chunk = g_new (TwValueChunk, 1);
+
+      chunk->next = NULL;
+      if (run->values_tail != NULL)
+        run->values_tail->next = chunk;
+      else
+        run->values_head = chunk;
+      run->values_tail = chunk;
+      run->tail_index = 0;
+    }
+  return &run->values_tail->slots[run->tail_index++];
+}
+
+/* Worker thread: queues @value (taken) of @n_bytes under QUEUE, after
+ * waiting for room. Returns FALSE after quit (the value is dropped). */
+static gboolean
+tw_run_queue_value (TwRun   *run,
+                    TwValue *value,
+                    gsize    n_bytes)
+{
+  TwValueSlot *slot;
+
+  g_mutex_lock (&run->lock);
+  if (!tw_run_wait_for_room_locked (run, n_bytes))
+    {
+      g_mutex_unlock (&run->lock);
+      /* Dropped after quit: the run ends with `aborted`. */
+      _tw_value_clear (value);
       return FALSE;
     }
+
+  slot = tw_run_next_slot_locked (run);
+  slot->value = *value;
+  slot->n_bytes = n_bytes;
+  *value = (TwValue) TW_VALUE_INIT;
+
+  if (run->open_batch != NULL)
+    run->open_batch->n_values++;
+  else
+    {
+      TwEvent *batch = tw_event_new (run, TW_EVENT_YIELDED);
+
+      batch->n_values = 1;
+      _tw_dispatcher_push (run->dispatcher, &batch->item);
+      run->open_batch = batch;
+    }
+  g_mutex_unlock (&run->lock);
+
   return TRUE;
+}
+
+/* Owner thread: closes @batch, so values yielded from now on go to a new
+ * one, and fixes how many values it has. */
+void
+_tw_run_close_batch (TwRun   *run,
+                     TwEvent *batch)
+{
+  g_mutex_lock (&run->lock);
+  if (run->open_batch == batch)
+    run->open_batch = NULL;
+  batch->batch_closed = TRUE;
+  g_mutex_unlock (&run->lock);
+}
+
+/* Owner thread: moves the oldest queued value into @value and returns its
+ * size. Only for a value of a closed batch. */
+gsize
+_tw_run_take_value (TwRun   *run,
+                    TwValue *value)
+{
+  TwValueSlot *slot;
+
+  if (run->head_index == TW_VALUE_CHUNK_SIZE)
+    {
+      /* The producer linked the next chunk before it wrote the value that
+       * this batch counted there, and writes only to that one now. */
+      TwValueChunk *done = run->values_head;
+
+      run->values_head = done->next;
+      run->head_index = 0;
+      g_free (done);
+    }
+  slot = &run->values_head->slots[run->head_index++];
+  _tw_value_move (value, &slot->value);
+  return slot->n_bytes;
 }
 
 /* Worker thread. Takes @value; @n_bytes is its size, or -1 to ask
@@ -289,11 +423,8 @@ tw_run_yield (TwRun   *run,
 {
   if (run->policy == TW_YIELD_POLICY_QUEUE)
     {
-      TwEvent *event = tw_event_new (run, TW_EVENT_YIELDED);
-
-      event->n_bytes = n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value);
-      _tw_value_move (&event->value, value);
-      tw_run_push_counted (run, event);
+      tw_run_queue_value (run, value,
+                          n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value));
       return _tw_run_checkpoint (run);
     }
 
@@ -311,7 +442,7 @@ tw_run_yield (TwRun   *run,
       if (!run->latest_queued)
         {
           run->latest_queued = TRUE;
-          _tw_run_push (run, TW_EVENT_LATEST);
+          tw_run_push_locked (run, TW_EVENT_LATEST);
         }
       else
         run->n_coalesced++;
@@ -967,7 +1098,7 @@ tw_run_update_progress (TwRun      *run,
   if (!run->progress_queued)
     {
       run->progress_queued = TRUE;
-      _tw_run_push (run, TW_EVENT_PROGRESS);
+      tw_run_push_locked (run, TW_EVENT_PROGRESS);
     }
   g_mutex_unlock (&run->lock);
 }
@@ -1068,7 +1199,7 @@ tw_worker_warn (TwWorker   *self,
 
   event = tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
-  _tw_dispatcher_push (run->dispatcher, &event->item);
+  tw_run_push_event (run, event);
 }
 
 /**

@@ -401,9 +401,37 @@ tw_run_dispatch_done (TwRun *run)
   _tw_run_free (run);
 }
 
-/* Owner thread: emits what @event reports, now. Frees it. */
+/* Owner thread: delivers the next value of the batch @batch, the head of
+ * @queue. It stays first until its last value, which takes it out: a
+ * handler that iterates the context continues the batch before anything
+ * queued after it (see TwDispatchFunc). */
 static void
-tw_event_dispatch_now (TwEvent *event)
+tw_batch_deliver_one (TwWorker *self,
+                      TwEvent  *batch,
+                      GQueue   *queue)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+  TwRun *run = batch->run;
+  TwValue value = TW_VALUE_INIT;
+
+  if (!batch->batch_closed)
+    _tw_run_close_batch (run, batch);
+  _tw_run_take_counted (run, _tw_run_take_value (run, &value));
+  if (--batch->n_values == 0)
+    {
+      g_queue_unlink (queue, &batch->item.link);
+      _tw_event_free (batch);
+    }
+  _tw_value_move (&priv->value, &value);
+  g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
+}
+
+/* Owner thread: emits what @event, the head of @queue, reports, now. Takes
+ * it out of @queue and frees it, but for a batch of values with more to
+ * deliver (tw_batch_deliver_one()). */
+static void
+tw_event_dispatch_now (TwEvent *event,
+                       GQueue  *queue)
 {
   TwRun *run = event->run;
   TwWorker *self = run->worker;
@@ -414,6 +442,15 @@ tw_event_dispatch_now (TwEvent *event)
    * reference on the worker and be freed. Keep the worker alive until the
    * event is done with it, and touch @run only before emitting. */
   g_object_ref (self);
+
+  if (event->kind == TW_EVENT_YIELDED)
+    {
+      tw_batch_deliver_one (self, event, queue);
+      g_object_unref (self);
+      return;
+    }
+
+  g_queue_unlink (queue, &event->item.link);
 
   switch (event->kind)
     {
@@ -436,12 +473,6 @@ tw_event_dispatch_now (TwEvent *event)
         g_object_unref (self);
       }
       return;
-
-    case TW_EVENT_YIELDED:
-      _tw_run_take_counted (run, event->n_bytes);
-      _tw_value_move (&priv->value, &event->value);
-      g_signal_emit (self, signals[YIELDED], 0, &priv->value.value);
-      break;
 
     case TW_EVENT_LATEST:
       {
@@ -515,7 +546,8 @@ tw_event_is_held (TwWorkerPrivate *priv,
 }
 
 void
-_tw_event_dispatch (TwDispatchItem *item)
+_tw_event_dispatch (TwDispatchItem *item,
+                    GQueue         *queue)
 {
   TwEvent *event = (TwEvent *) item;
   TwWorker *self = event->run->worker;
@@ -523,11 +555,12 @@ _tw_event_dispatch (TwDispatchItem *item)
 
   if (G_LIKELY (!tw_event_is_held (priv, event)))
     {
-      tw_event_dispatch_now (event);
+      tw_event_dispatch_now (event, queue);
       return;
     }
 
   /* The held event keeps its run, and the run keeps the worker. */
+  g_queue_unlink (queue, &event->item.link);
   g_queue_push_tail_link (&priv->held, &event->item.link);
   if (priv->held.length == 1)
     priv->gate_ready (self, priv->gate_data);
@@ -537,7 +570,7 @@ _tw_event_dispatch (TwDispatchItem *item)
  * tw_worker_deliver_held:
  * @self: a worker
  * @budget_usec: how long delivery may take, in microseconds; 0 delivers one
- *   event, `G_MAXINT64` everything held
+ *   value or one other event, `G_MAXINT64` everything held
  *
  * Delivers the events that the delivery gate of @self holds (see
  * [method@Tw.Worker.set_delivery_gate]), oldest first, until none is left or
@@ -556,6 +589,7 @@ tw_worker_deliver_held (TwWorker *self,
 {
   TwWorkerPrivate *priv;
   gint64 deadline;
+  gpointer last;
   guint n;
 
   g_return_val_if_fail (TW_IS_WORKER (self), FALSE);
@@ -572,15 +606,18 @@ tw_worker_deliver_held (TwWorker *self,
     _tw_run_flush_progress (priv->run);
 
   /* Only what was held when the call began: a handler that iterates the
-   * context adds to the queue, and those events wait for the next call. */
-  n = priv->held.length;
-  while (n-- > 0)
+   * context adds to the queue, and those events wait for the next call.
+   * The last event held then is compared, never read: once it is no longer
+   * first, it has been delivered (a batch of values stays first for one
+   * call per value). */
+  last = priv->held.tail != NULL ? priv->held.tail->data : NULL;
+  while (priv->held.head != NULL)
     {
-      GList *link = g_queue_pop_head_link (&priv->held);
+      gpointer first = priv->held.head->data;
 
-      if (link == NULL)
+      tw_event_dispatch_now (first, &priv->held);
+      if (first == last && (priv->held.head == NULL || priv->held.head->data != last))
         break;
-      tw_event_dispatch_now (link->data);
       if (g_get_monotonic_time () >= deadline)
         break;
     }

@@ -1510,6 +1510,80 @@ test_nested_iteration_in_progress_notify (void)
   check_nested_run ("notify::progress");
 }
 
+/* Values queued while the owner is busy travel as one batch. A handler of
+ * the batch's first value that iterates the context must get the rest of
+ * the batch first, then the warning and the values pushed after it, in
+ * order, and the run's end last. */
+typedef struct
+{
+  TwGate  all_pushed;
+  guint   n_before;      /* values before the warning */
+  guint   n_after;       /* values after it */
+  guint   depth;
+  guint   max_depth;
+} BatchNesting;
+
+static void
+yield_a_batch_a_warning_and_more (TwWorker *worker,
+                                  gpointer  user_data)
+{
+  BatchNesting *b = user_data;
+  gint64 i = 0;
+
+  for (; i < b->n_before; i++)
+    tw_worker_yield_int (worker, i);
+  tw_worker_warn (worker, "between");
+  for (; i < b->n_before + b->n_after; i++)
+    tw_worker_yield_int (worker, i);
+  tw_gate_open (&b->all_pushed);
+  tw_worker_return_int (worker, -1);
+}
+
+static void
+iterate_in_the_first_handler (TwWorker     *worker,
+                              const GValue *value,
+                              BatchNesting *b)
+{
+  b->depth++;
+  b->max_depth = MAX (b->max_depth, b->depth);
+  if (g_value_get_int64 (value) == 0)
+    {
+      tw_gate_wait (&b->all_pushed);
+      TW_TEST_WAIT_UNTIL (tw_worker_get_state (worker) == TW_WORKER_STATE_FINISHED);
+    }
+  b->depth--;
+}
+
+static void
+test_nested_iteration_continues_a_batch_in_order (void)
+{
+  BatchNesting b = { .n_before = 300, .n_after = 200 };
+  g_autoptr(TwWorker) worker = tw_function_worker_new (yield_a_batch_a_warning_and_more,
+                                                       &b, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  g_autoptr(GString) expected = g_string_new ("S");
+
+  tw_gate_init (&b.all_pushed);
+  tw_worker_set_max_pending_yields (worker, 1000);
+  g_signal_connect (worker, "yielded", G_CALLBACK (iterate_in_the_first_handler), &b);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+
+  for (guint i = 0; i < b.n_before; i++)
+    g_string_append_c (expected, 'Y');
+  g_string_append_c (expected, 'W');
+  for (guint i = 0; i < b.n_after; i++)
+    g_string_append_c (expected, 'Y');
+  g_string_append (expected, "RF");
+  g_assert_cmpstr (rec->log->str, ==, expected->str);
+  g_assert_cmpuint (rec->values->len, ==, b.n_before + b.n_after);
+  for (guint j = 0; j < rec->values->len; j++)
+    g_assert_cmpint (tw_recorder_int (rec, j), ==, j);
+  g_assert_cmpuint (b.max_depth, ==, 2);
+  g_assert_cmpuint (rec->n_wrong_thread, ==, 0);
+  tw_gate_clear (&b.all_pushed);
+}
+
 typedef struct
 {
   gint64 i;
@@ -1763,6 +1837,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/unref-while-running-delivers-the-result",
                    test_unref_while_running_delivers_the_result);
   g_test_add_func ("/Tw/Worker/many-workers-at-once", test_many_workers_at_once);
+  g_test_add_func ("/Tw/Worker/nested-iteration-continues-a-batch-in-order",
+                   test_nested_iteration_continues_a_batch_in_order);
   g_test_add_func ("/Tw/Worker/nested-iteration-in-yielded-handler",
                    test_nested_iteration_in_yielded_handler);
   g_test_add_func ("/Tw/Worker/nested-iteration-in-progress-notify",
