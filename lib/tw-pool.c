@@ -83,10 +83,16 @@ struct _TwPool
   GMainContext *context;
   GThread      *owner_thread;  /* that created it; NULL for the default pool */
   TwPoolCore   *core;
-  /* Owner: the live workers in start order (TwWorker*, strong refs), and
-   * where each one is in it, so a worker leaves in O(log n) wherever it is:
-   * ten thousand workers must not cost ten thousand moves of the rest. */
-  GSequence    *live;        /* each worker knows its iter: _tw_worker_get_pool_iter() */
+  /* Owner: the live workers in start order (TwWorker*, strong refs), linked
+   * through the workers themselves (_tw_worker_get_pool_link()): joining
+   * and leaving allocate nothing. */
+  GQueue        live;
+  /* Owner: the positions of the live workers, made the first time someone
+   * asks for an item or listens to items-changed, and kept from then on,
+   * so that a worker leaves in O(log n) wherever it is (ten thousand
+   * workers must not cost ten thousand moves of the rest). Most
+   * applications never list their workers, and never pay for it. */
+  GSequence    *index;       /* each worker knows its iter: _tw_worker_get_pool_iter() */
   guint         n_running;   /* owner: live workers running or paused */
   guint         n_waiting;   /* owner: live workers waiting */
 };
@@ -375,6 +381,18 @@ tw_pool_update_counts (TwPool        *self,
     self->n_running += delta;
 }
 
+/* The pool's context: makes the index of positions, if there is none. */
+static void
+tw_pool_ensure_index (TwPool *self)
+{
+  if (self->index != NULL)
+    return;
+
+  self->index = g_sequence_new (NULL);
+  for (GList *link = self->live.head; link != NULL; link = link->next)
+    _tw_worker_set_pool_iter (link->data, g_sequence_append (self->index, link->data));
+}
+
 /* Returns whether a handler of the pool may have run. */
 static gboolean
 tw_pool_track_in_context (TwPool        *self,
@@ -412,25 +430,44 @@ tw_pool_track_in_context (TwPool        *self,
   if (watched && was_live != is_live)
     tell = g_signal_has_handler_pending (self, items_changed_signal, 0, TRUE);
 
+  if (tell)
+    tw_pool_ensure_index (self);
+
   if (!was_live && is_live)
     {
-      GSequenceIter *iter = g_sequence_append (self->live, g_object_ref (worker));
+      GList *link = _tw_worker_get_pool_link (worker);
 
-      _tw_worker_set_pool_iter (worker, iter);
-      if (tell)
-        position = g_sequence_iter_get_position (iter);
+      link->data = g_object_ref (worker);
+      g_queue_push_tail_link (&self->live, link);
+      if (self->index != NULL)
+        {
+          GSequenceIter *iter = g_sequence_append (self->index, worker);
+
+          _tw_worker_set_pool_iter (worker, iter);
+          if (tell)
+            position = g_sequence_iter_get_position (iter);
+        }
       added = 1;
     }
   else if (was_live && !is_live)
     {
-      GSequenceIter *iter = _tw_worker_get_pool_iter (worker);
+      GList *link = _tw_worker_get_pool_link (worker);
 
-      if (iter != NULL)
+      if (link->data != NULL)
         {
-          if (tell)
-            position = g_sequence_iter_get_position (iter);
-          _tw_worker_set_pool_iter (worker, NULL);
-          g_sequence_remove (iter);
+          if (self->index != NULL)
+            {
+              GSequenceIter *iter = _tw_worker_get_pool_iter (worker);
+
+              if (tell)
+                position = g_sequence_iter_get_position (iter);
+              _tw_worker_set_pool_iter (worker, NULL);
+              g_sequence_remove (iter);
+            }
+          g_queue_unlink (&self->live, link);
+          link->data = NULL;
+          /* The worker is kept alive by whoever changes its state. */
+          g_object_unref (worker);
           removed = 1;
         }
     }
@@ -516,7 +553,7 @@ tw_pool_get_item_type (GListModel *model)
 static guint
 tw_pool_get_n_items (GListModel *model)
 {
-  return g_sequence_get_length (TW_POOL (model)->live);
+  return TW_POOL (model)->live.length;
 }
 
 static gpointer
@@ -525,9 +562,10 @@ tw_pool_get_item (GListModel *model,
 {
   TwPool *self = TW_POOL (model);
 
-  if (position >= (guint) g_sequence_get_length (self->live))
+  if (position >= self->live.length)
     return NULL;
-  return g_object_ref (g_sequence_get (g_sequence_get_iter_at_pos (self->live, position)));
+  tw_pool_ensure_index (self);
+  return g_object_ref (g_sequence_get (g_sequence_get_iter_at_pos (self->index, position)));
 }
 
 static void
@@ -569,10 +607,10 @@ tw_pool_finalize (GObject *object)
   TwPool *self = TW_POOL (object);
 
   /* Live workers hold a reference on their pool, so none is left. */
-  g_assert (g_sequence_is_empty (self->live));
+  g_assert (self->live.length == 0);
 
   tw_pool_release_threads (self);
-  g_sequence_free (self->live);
+  g_clear_pointer (&self->index, g_sequence_free);
   tw_pool_core_unref (self->core);
   g_main_context_unref (self->context);
 
@@ -602,7 +640,7 @@ tw_pool_get_property (GObject    *object,
       g_value_set_uint (value, self->n_waiting);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, g_sequence_get_length (self->live));
+      g_value_set_uint (value, self->live.length);
       break;
     case PROP_ITEM_TYPE:
       g_value_set_gtype (value, TW_TYPE_WORKER);
@@ -721,7 +759,7 @@ tw_pool_init (TwPool *self)
   self->core = core;
   self->context = g_main_context_ref_thread_default ();
   self->owner_thread = g_thread_self ();
-  self->live = g_sequence_new (g_object_unref);
+  g_queue_init (&self->live);
 }
 
 /**
@@ -959,17 +997,14 @@ void
 tw_pool_quit_all (TwPool *self)
 {
   g_autoptr(GPtrArray) workers = NULL;
-  GSequenceIter *iter;
 
   g_return_if_fail (TW_IS_POOL (self));
   RETURN_IF_NOT_OWNER (self, /* void */);
 
   /* Copy: quitting a waiting worker may finish it and change the list. */
   workers = g_ptr_array_new_with_free_func (g_object_unref);
-  for (iter = g_sequence_get_begin_iter (self->live);
-       !g_sequence_iter_is_end (iter);
-       iter = g_sequence_iter_next (iter))
-    g_ptr_array_add (workers, g_object_ref (g_sequence_get (iter)));
+  for (GList *link = self->live.head; link != NULL; link = link->next)
+    g_ptr_array_add (workers, g_object_ref (link->data));
   for (guint i = 0; i < workers->len; i++)
     {
       TwWorker *worker = g_ptr_array_index (workers, i);
@@ -1015,7 +1050,6 @@ tw_pool_await (TwPool  *self,
   gboolean timed_out = FALSE;
   GSource *timeout = NULL;
   g_autoptr(GString) names = NULL;
-  GSequenceIter *iter;
   guint n_left;
 
   g_return_val_if_fail (TW_IS_POOL (self), FALSE);
@@ -1031,7 +1065,7 @@ tw_pool_await (TwPool  *self,
     }
 
   g_main_context_push_thread_default (self->context);
-  while (!g_sequence_is_empty (self->live) && !timed_out)
+  while (self->live.length > 0 && !timed_out)
     g_main_context_iteration (self->context, TRUE);
   g_main_context_pop_thread_default (self->context);
 
@@ -1041,19 +1075,17 @@ tw_pool_await (TwPool  *self,
       g_source_unref (timeout);
     }
 
-  if (g_sequence_is_empty (self->live))
+  if (self->live.length == 0)
     return TRUE;
 
   names = g_string_new (NULL);
-  for (iter = g_sequence_get_begin_iter (self->live);
-       !g_sequence_iter_is_end (iter);
-       iter = g_sequence_iter_next (iter))
+  for (GList *link = self->live.head; link != NULL; link = link->next)
     {
       if (names->len > 0)
         g_string_append (names, ", ");
-      g_string_append (names, tw_worker_get_name (g_sequence_get (iter)));
+      g_string_append (names, tw_worker_get_name (link->data));
     }
-  n_left = g_sequence_get_length (self->live);
+  n_left = self->live.length;
   g_set_error (error, TW_WORKER_ERROR, TW_WORKER_ERROR_TIMED_OUT,
                g_dngettext (GETTEXT_PACKAGE,
                             "%u worker did not finish within %d ms: %s",

@@ -24,6 +24,11 @@ typedef struct
 {
   GMainContext  *context;
   const char    *owner_marker;  /* &thread_marker of the creating thread */
+  /* Set once by the function and generator workers' init: their work
+   * vfunc ignores its cancellable argument, so a run makes one only when
+   * the work asks (tw-run.c). Read on the worker thread, so not a bit
+   * field beside the owner's bits. */
+  gboolean       work_ignores_cancellable;
   TwDispatcher  *dispatcher;
   TwPool        *pool;
   char          *name;          /* NULL until first read: see get_name() */
@@ -43,16 +48,14 @@ typedef struct
    * until the section emits a signal. */
   guint          watch_known : 1;
   guint          watched : 1;
-  /* Set once by the function and generator workers' init: their work
-   * vfunc ignores its cancellable argument, so a run makes one only when
-   * the work asks (tw-run.c). Read on the worker thread. */
-  guint          work_ignores_cancellable : 1;
   double         progress;
   char          *progress_text;
   TwValue        value;
   GError        *error;
   TwRun         *run;           /* the live run (started, not finished) */
-  GSequenceIter *pool_iter;     /* place in the pool's live list; pool context only */
+  GList          pool_link;     /* in the pool's live list (data: the worker, or
+                                 * NULL when not in it); pool context only */
+  GSequenceIter *pool_iter;     /* in the pool's position index, if it has one */
   GList         *pending_tasks; /* run_async calls waiting for a restart */
   gint64         debug_started; /* when `started` was emitted; only with TW_DEBUG on */
 
@@ -157,8 +160,10 @@ gboolean _tw_worker_check_owner_thread (TwWorker  *self,
 /* Whether the calling thread is the worker's owner thread. */
 gboolean _tw_worker_is_owner_thread (TwWorker    *self);
 TwRun   *_tw_worker_get_run        (TwWorker     *self);
-/* The worker's place in its pool's list of live workers, kept by the pool on
- * the pool's context. */
+/* The worker's place in its pool's list of live workers (a link, and its
+ * place in the pool's index of positions when the pool keeps one), kept by
+ * the pool on the pool's context. */
+GList   *_tw_worker_get_pool_link  (TwWorker     *self);
 GSequenceIter *_tw_worker_get_pool_iter (TwWorker     *self);
 void     _tw_worker_set_pool_iter  (TwWorker     *self,
                                     GSequenceIter *iter);

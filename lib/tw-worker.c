@@ -280,6 +280,14 @@ _tw_worker_get_run (TwWorker *self)
   return priv->run;
 }
 
+GList *
+_tw_worker_get_pool_link (TwWorker *self)
+{
+  TwWorkerPrivate *priv = tw_worker_get_instance_private (self);
+
+  return &priv->pool_link;
+}
+
 GSequenceIter *
 _tw_worker_get_pool_iter (TwWorker *self)
 {

@@ -610,6 +610,85 @@ test_list_model_tracks_live_workers (void)
   tw_gate_clear (&gate);
 }
 
+/* The pool keeps positions only once someone asks for them: a list asked
+ * for, or items-changed connected, after workers joined must still be in
+ * start order, and a worker leaving from the middle is told at its place. */
+typedef struct
+{
+  GThread *owner;
+  guint    position;
+  guint    removed;
+  guint    added;
+  guint    n_changes;
+} LastChange;
+
+static void
+remember_change (GListModel *model,
+                 guint       position,
+                 guint       removed,
+                 guint       added,
+                 LastChange *change)
+{
+  g_assert_true (g_thread_self () == change->owner);
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->n_changes++;
+}
+
+static void
+test_list_asked_for_late_keeps_the_start_order (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  TwWorker *workers[4];
+  TwGate gates[G_N_ELEMENTS (workers)];
+  LastChange change = { g_thread_self (), 0, 0, 0, 0 };
+
+  tw_pool_set_max_threads (pool, G_N_ELEMENTS (workers));
+  for (guint i = 0; i < G_N_ELEMENTS (workers); i++)
+    {
+      tw_gate_init (&gates[i]);
+      workers[i] = new_worker_on (pool, tw_test_work_wait_for_gate, &gates[i]);
+      tw_worker_start (workers[i]);
+    }
+  TW_TEST_WAIT_UNTIL (tw_pool_get_n_running (pool) == G_N_ELEMENTS (workers));
+
+  /* Nobody listened so far: the first look sees the start order. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pool)), ==, G_N_ELEMENTS (workers));
+  g_signal_connect (pool, "items-changed", G_CALLBACK (remember_change), &change);
+
+  /* The second leaves: told at position 1. */
+  tw_gate_open (&gates[1]);
+  TW_TEST_WAIT_UNTIL (change.n_changes == 1);
+  g_assert_cmpuint (change.position, ==, 1);
+  g_assert_cmpuint (change.removed, ==, 1);
+  g_assert_cmpuint (change.added, ==, 0);
+  for (guint i = 0, j = 0; i < G_N_ELEMENTS (workers); i++)
+    {
+      g_autoptr(TwWorker) item = NULL;
+
+      if (i == 1)
+        continue;
+      item = g_list_model_get_item (G_LIST_MODEL (pool), j++);
+      g_assert_true (item == workers[i]);
+    }
+
+  /* The last leaves: told at position 2 of the three left. */
+  tw_gate_open (&gates[3]);
+  TW_TEST_WAIT_UNTIL (change.n_changes == 2);
+  g_assert_cmpuint (change.position, ==, 2);
+
+  tw_gate_open (&gates[0]);
+  tw_gate_open (&gates[2]);
+  TW_TEST_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (pool)) == 0);
+  g_assert_cmpuint (change.n_changes, ==, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (workers); i++)
+    {
+      g_assert_finalize_object (workers[i]);
+      tw_gate_clear (&gates[i]);
+    }
+}
+
 typedef struct
 {
   TwPool *pool;
@@ -872,6 +951,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Pool/pause-gives-the-slot-once-the-run-is-paused",
                    test_pause_gives_the_slot_once_the_run_is_paused);
   g_test_add_func ("/Tw/Pool/list-model-tracks-live-workers", test_list_model_tracks_live_workers);
+  g_test_add_func ("/Tw/Pool/list-asked-for-late-keeps-the-start-order",
+                   test_list_asked_for_late_keeps_the_start_order);
   g_test_add_func ("/Tw/Pool/list-model-changes-on-the-pool-context",
                    test_list_model_changes_on_the_pool_context);
   g_test_add_func ("/Tw/Pool/quit-all-and-await", test_quit_all_and_await);
