@@ -1,6 +1,11 @@
 /* bench-function-workers.c: measures how many tiny jobs per second go from
  * "start" to "result handled on the main loop": N function workers, against
- * g_task_run_in_thread() with a callback, and a new GThread per job.
+ * g_task_run_in_thread() with a callback, and a new GThread per job. A
+ * fourth peer, "gobject", is a bound rather than a rival: per job a minimal
+ * GObject is made, a handler connected, the job's work done and its result
+ * emitted on the main thread, and the object freed; no thread, no queue.
+ * It is what any design that gives each job a GObject with a connected
+ * handler pays on the main thread at least.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -10,6 +15,55 @@
 
 static guint   n_done;     /* the GThread peer's */
 static guint64 checksum;
+
+/* The GObject bound: the lifecycle of a GObject with a handler per job --- */
+
+#define BENCH_TYPE_JOB (bench_job_get_type ())
+G_DECLARE_FINAL_TYPE (BenchJob, bench_job, BENCH, JOB, GObject)
+
+struct _BenchJob
+{
+  GObject parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (BenchJob, bench_job, G_TYPE_OBJECT)
+
+static guint job_returned_signal;
+
+static void
+bench_job_class_init (BenchJobClass *klass)
+{
+  job_returned_signal = g_signal_new ("returned", G_TYPE_FROM_CLASS (klass),
+                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                      G_TYPE_NONE, 1, G_TYPE_INT64);
+}
+
+static void
+bench_job_init (BenchJob *self)
+{
+}
+
+static void
+job_returned_cb (BenchJob *job,
+                 gint64    result,
+                 gpointer  user_data)
+{
+  checksum += result;
+  n_done++;
+}
+
+static void
+run_gobject_bound (guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      BenchJob *job = g_object_new (BENCH_TYPE_JOB, NULL);
+
+      g_signal_connect (job, "returned", G_CALLBACK (job_returned_cb), NULL);
+      g_signal_emit (job, job_returned_signal, 0, (gint64) (bench_spin (SPIN) & 0xff));
+      g_object_unref (job);
+    }
+}
 
 /* A new GThread per job ------------------------------------------------- */
 
@@ -53,7 +107,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  static const char * const peers[] = { "threadworker", "gtask", "gthread", NULL };
+  static const char * const peers[] = { "threadworker", "gtask", "gthread", "gobject", NULL };
   BenchArgs args;
   BenchReport *report;
   gint64 start, end;
@@ -68,6 +122,8 @@ main (int   argc,
     checksum = bench_run_tw_jobs (NULL, n, SPIN);
   else if (args.peer == g_intern_static_string ("gtask"))
     checksum = bench_run_gtask_jobs (n, SPIN);
+  else if (args.peer == g_intern_static_string ("gobject"))
+    run_gobject_bound (n);
   else
     run_gthread (n);
   end = g_get_monotonic_time ();

@@ -12,7 +12,7 @@ TESTS="$BUILD valgrind xvfb xauth python3-gi python3-pytest gjs valac \
 DEMO="$BUILD libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth"
 DOCS="$BUILD gobject-introspection libgirepository1.0-dev gi-docgen"
 BENCH="$BUILD python3-gi gobject-introspection libgirepository1.0-dev \
-  python3-superqt python3-pyqt5 libgtk-4-dev xvfb xauth"
+  python3-superqt python3-pyqt5 libgtk-4-dev xvfb xauth valgrind"
 
 case "${1:---all}" in
   --demo) want=$DEMO ;;
