@@ -113,7 +113,8 @@ _tw_event_free (TwEvent *event)
           g_value_unset (&event->args[i]);
       g_free (event->args);
     }
-  /* STARTED and DONE live in their run (see _tw_run_push_embedded()). */
+  /* STARTED and DONE live in their run (tw_run_push_started(),
+   * _tw_run_push_done()). */
   if (event != &event->run->started_event && event != &event->run->done_event)
     g_free (event);
 }
@@ -139,15 +140,13 @@ tw_run_push_event (TwRun   *run,
   g_mutex_unlock (&run->lock);
 }
 
-/* Any thread: pushes the run's own event @event (its STARTED or DONE, one
- * of each per run): no allocation for the two events every run sends. */
+/* The run's thread: pushes the run's own STARTED event, which lives in the
+ * run (as DONE does): no allocation for the two events every run sends. */
 static void
-_tw_run_push_embedded (TwRun       *run,
-                       TwEvent     *event,
-                       TwEventKind  kind)
+tw_run_push_started (TwRun *run)
 {
-  tw_event_init (event, run, kind);
-  tw_run_push_event (run, event);
+  tw_event_init (&run->started_event, run, TW_EVENT_STARTED);
+  tw_run_push_event (run, &run->started_event);
 }
 
 static void
@@ -465,7 +464,7 @@ _tw_run_execute (TwRun *run)
   run->thread = g_thread_self ();
   g_private_set (&current_run, run);
 
-  _tw_run_push_embedded (run, &run->started_event, TW_EVENT_STARTED);
+  tw_run_push_started (run);
   if (_tw_run_checkpoint (run))
     {
       /* The function and generator workers' work ignores its cancellable
@@ -493,7 +492,16 @@ _tw_run_execute (TwRun *run)
 void
 _tw_run_push_done (TwRun *run)
 {
-  _tw_run_push_embedded (run, &run->done_event, TW_EVENT_DONE);
+  TwDispatcher *dispatcher = run->dispatcher;
+
+  /* Closes the last batch as every push does, but pushes after the lock is
+   * released: the owner may free the run as soon as DONE is in the queue. */
+  g_mutex_lock (&run->lock);
+  run->open_batch = NULL;
+  g_mutex_unlock (&run->lock);
+
+  tw_event_init (&run->done_event, run, TW_EVENT_DONE);
+  _tw_dispatcher_push (dispatcher, &run->done_event.item);
 }
 
 /* ------------------------------------------------------------------------ */
