@@ -498,6 +498,7 @@ class _Spec:
 
 def _function_work(worker, spec):
     """TwWorkFunc: runs on a worker thread."""
+    _keep_thread_state()
     state = _state(worker)
     _run_begins(worker, state)
     # This run's own, even without the reset of the last one (_watch).
@@ -514,28 +515,137 @@ def _function_work(worker, spec):
     _run_returned(worker, state, result)
 
 
-# A TwStepFunc runs on a pool thread that Python did not create. PyGObject
-# takes the GIL for each call with PyGILState_Ensure(), which makes the
-# thread a new PyThreadState, and its PyGILState_Release() destroys it: on
-# CPython 3.11 an mmap and an munmap of a frame stack per step, and the
-# munmap interrupts every other core to flush its TLB. That was three
-# quarters of the time of a generator's yields. A generator run keeps its
-# thread's state alive from its first step to its last with one more
-# PyGILState_Ensure(); the step that ends the run releases it. (A run quit
-# between two steps gets no last step: the thread keeps its state until the
-# next generator run on it ends.)
+# The work of a Python worker runs on a pool thread that Python did not
+# create. PyGObject takes the GIL for each call with PyGILState_Ensure(),
+# which makes the thread a new PyThreadState, and its PyGILState_Release()
+# destroys it: on CPython 3.11 an mmap and an munmap of a frame stack per
+# call, and the munmap interrupts every other core to flush its TLB. That
+# was three quarters of the time of a generator's yields, and about half of
+# what a function worker's run costs the machine (issue 13's profile).
+#
+# So a pool thread keeps one PyThreadState for its life: its first run
+# takes one more PyGILState_Ensure(), never released on that thread. The
+# thread's exit releases it safely: a GPrivate's destroy notify (run by
+# the exiting thread, no Python) cancels a GCancellable of that thread,
+# and the cancellable's source on the default main context then clears
+# and deletes the dead thread's state on the main thread, with the GIL
+# (_on_thread_exited). At interpreter shutdown the interpreter deletes the
+# states of threads still alive; their later exit only cancels a
+# GCancellable, and no main loop runs Python any more. If the ctypes
+# calls are not available, a generator run keeps the state from its first
+# step to its last (the function workers' runs then make their own).
 _GILStateEnsure = ctypes.pythonapi.PyGILState_Ensure
 _GILStateEnsure.restype = ctypes.c_int
 _GILStateRelease = ctypes.pythonapi.PyGILState_Release
 _GILStateRelease.argtypes = (ctypes.c_int,)
+_ThreadStateGet = ctypes.pythonapi.PyThreadState_Get
+_ThreadStateGet.restype = ctypes.c_void_p
+_ThreadStateClear = ctypes.pythonapi.PyThreadState_Clear
+_ThreadStateClear.argtypes, _ThreadStateClear.restype = (ctypes.c_void_p,), None
+_ThreadStateDelete = ctypes.pythonapi.PyThreadState_Delete
+_ThreadStateDelete.argtypes, _ThreadStateDelete.restype = (ctypes.c_void_p,), None
+
+_EXITED_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_kept_states = {}      # key -> (PyThreadState address, GCancellable) of a live pool thread
+_kept_keys = itertools.count(1)
+_exit_native = False
+
+
+def _thread_exit_native():
+    """The GLib calls of the thread-exit release (PyDLL: the GIL is kept),
+    or None."""
+    global _exit_native
+    if _exit_native is not False:
+        return _exit_native
+    _exit_native = None
+    try:
+        glib = ctypes.PyDLL('libglib-2.0.so.0')
+        gio = ctypes.PyDLL('libgio-2.0.so.0')
+        gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+        malloc0 = glib.g_malloc0
+        malloc0.argtypes, malloc0.restype = (ctypes.c_size_t,), ctypes.c_void_p
+        private_get = glib.g_private_get
+        private_get.argtypes, private_get.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        private_set = glib.g_private_set
+        private_set.argtypes, private_set.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+        cancellable_new = gio.g_cancellable_new
+        cancellable_new.argtypes, cancellable_new.restype = (), ctypes.c_void_p
+        cancel = ctypes.cast(gio.g_cancellable_cancel, ctypes.c_void_p).value
+        source_new = gio.g_cancellable_source_new
+        source_new.argtypes, source_new.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        set_callback = glib.g_source_set_callback
+        set_callback.argtypes = (ctypes.c_void_p, _EXITED_FUNC, ctypes.c_void_p, ctypes.c_void_p)
+        set_callback.restype = None
+        attach = glib.g_source_attach
+        attach.argtypes, attach.restype = (ctypes.c_void_p, ctypes.c_void_p), ctypes.c_uint
+        unref = glib.g_source_unref
+        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
+        default_context = glib.g_main_context_default
+        default_context.argtypes, default_context.restype = (), ctypes.c_void_p
+        object_unref = gobject.g_object_unref
+        object_unref.argtypes, object_unref.restype = (ctypes.c_void_p,), None
+    except (OSError, AttributeError):
+        return None
+    # G_PRIVATE_INIT (g_cancellable_cancel), never freed: { p, notify, future[2] }.
+    private = malloc0(4 * ctypes.sizeof(ctypes.c_void_p))
+    ctypes.c_void_p.from_address(private + ctypes.sizeof(ctypes.c_void_p)).value = cancel
+    _exit_native = (private, private_get, private_set, cancellable_new, source_new,
+                    set_callback, attach, unref, default_context, object_unref)
+    return _exit_native
 
 
 def _keep_thread_state():
+    """Worker thread, in a pool thread's first Python call: keeps its
+    PyThreadState until the thread exits. Returns whether it is kept so."""
+    kept = getattr(_tls, 'kept_for_life', None)
+    if kept is not None:
+        return kept
+    native = _thread_exit_native()
+    if native is None:
+        _tls.kept_for_life = False
+        return False
+    (private, private_get, private_set, cancellable_new, source_new, set_callback,
+     attach, unref, default_context, _object_unref) = native
+    if private_get(private):
+        _tls.kept_for_life = True   # (cannot happen: the state would be this one)
+        return True
+    _GILStateEnsure()   # never released here: the thread keeps its state
+    tstate = _ThreadStateGet()
+    key = next(_kept_keys)
+    cancellable = cancellable_new()
+    _kept_states[key] = (tstate, cancellable)
+    source = source_new(cancellable)
+    set_callback(source, _EXITED_CALLBACK, key, None)
+    attach(source, default_context())
+    unref(source)
+    private_set(private, cancellable)   # the thread's exit cancels it
+    _tls.kept_for_life = True
+    return True
+
+
+def _on_thread_exited(cancellable, key):
+    """Main context, once a pool thread that kept its PyThreadState has
+    exited: deletes that state (the thread runs no Python any more)."""
+    entry = _kept_states.pop(key, None)
+    if entry is not None:
+        tstate, cancellable = entry
+        _ThreadStateClear(tstate)
+        _ThreadStateDelete(tstate)
+        _exit_native[9](cancellable)
+    return False   # G_SOURCE_REMOVE
+
+
+_EXITED_CALLBACK = _EXITED_FUNC(_on_thread_exited)
+
+
+def _keep_run_state():
+    """Without _keep_thread_state(): a generator run keeps its state from
+    its first step to its last."""
     if getattr(_tls, 'kept_gilstate', None) is None:
         _tls.kept_gilstate = _GILStateEnsure()
 
 
-def _release_thread_state():
+def _release_run_state():
     kept = getattr(_tls, 'kept_gilstate', None)
     if kept is not None:
         _tls.kept_gilstate = None
@@ -544,14 +654,16 @@ def _release_thread_state():
 
 def _generator_step(worker, sent, spec):
     """TwStepFunc: one next()/send() of the generator, on a worker thread."""
-    _keep_thread_state()
+    if _keep_thread_state():
+        return _generator_step_kept(worker, sent, spec)
+    _keep_run_state()
     going_on = False
     try:
         going_on = _generator_step_kept(worker, sent, spec)
         return going_on
     finally:
         if not going_on:
-            _release_thread_state()
+            _release_run_state()
 
 
 def _generator_step_kept(worker, sent, spec):
@@ -783,6 +895,7 @@ def _close_batch(worker):
 def _worker_base_do_work(self, cancellable):
     """TwWorkerClass.work of Python subclasses of WorkerBase: calls work()
     on the worker thread and reports what it returns or raises."""
+    _keep_thread_state()
     state = _state(self)
     _run_begins(self, state)
     try:
