@@ -768,24 +768,26 @@ class _Flow:
         self.busy = False         # the owner is delivering: it takes what comes
 
     def hand_over(self, event=False):
-        """Worker thread: what is appended may be delivered; returns whether
-        to queue a marker. With @event (another event of the run follows),
-        values after it are delivered only once handed over too."""
+        """Worker thread: what is appended may be delivered; returns how many
+        markers to queue (one per .cap values at most). With @event (another
+        event of the run follows), values after it are delivered only once
+        handed over too."""
         with self.cond:
             self.takeable = not event
-            if self.appended == self.handed_to:
-                return False
-            self.handed_to = self.appended
-            self.boundaries.append(self.appended)
-            return True
+            markers = 0
+            while self.handed_to < self.appended:
+                self.handed_to = min(self.appended, self.handed_to + self.cap)
+                self.boundaries.append(self.handed_to)
+                markers += 1
+            return markers
 
     def wait(self, spec, control):
-        """Worker thread, with a full batch while one is in flight: waits
-        until the owner has delivered what was handed over (or taken more),
-        or quit() or pause()."""
+        """Worker thread, with .limit values undelivered while the owner
+        delivers: waits until the owner has delivered some of them, or is
+        done, or quit() or pause()."""
         with self.cond:
             while ((self.busy or self.delivered < self.handed_to) and spec.control == control
-                   and self.appended - self.delivered >= self.cap):
+                   and self.appended - self.delivered >= self.limit):
                 self.waiting = True
                 self.cond.wait()
             self.waiting = False
@@ -806,8 +808,8 @@ class _Flow:
                 self.cond.notify()
             if (self.delivered == self.handed_to and self.takeable
                     and self.appended > self.delivered):
-                self.handed_to = self.appended
-                return self.appended
+                self.handed_to = min(self.appended, self.delivered + self.cap)
+                return self.handed_to
             if last:
                 self.busy = False
             return None
@@ -828,7 +830,7 @@ def _drive(worker, state, spec, flow):
     send = gen.send
     inbox = spec.inbox
     control = spec.control
-    cap = flow.cap
+    limit = flow.limit
     append = flow.queue.append
     total = state.progress[0] if state.progress is not None else 0
     batching = flow.batching
@@ -853,8 +855,9 @@ def _drive(worker, state, spec, flow):
                 # A big value (a frame) crosses on its own, through the C
                 # queue and its byte budget (max-pending-bytes), after what
                 # was yielded before it.
-                if flow.hand_over(True) and not worker.yield_value(_BATCH):
-                    return False
+                for _ in range(flow.hand_over(True)):
+                    if not worker.yield_value(_BATCH):
+                        return False
                 if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
                     return False
                 control = spec.control
@@ -864,16 +867,17 @@ def _drive(worker, state, spec, flow):
         changed = spec.control != control
         if (flow.busy or flow.delivered < flow.handed_to) and not changed:
             # A delivery is in flight: the owner takes these values when it
-            # is done with it.
-            if flow.appended - flow.handed_to < cap:
+            # is done with it (in batches of .cap).
+            if flow.appended - flow.delivered < limit:
                 continue
             flow.wait(spec, control)     # full: backpressure
             changed = spec.control != control
             waited = True
         else:
             waited = False
-        if flow.hand_over(changed) and not worker.yield_value(_BATCH):
-            return False
+        for _ in range(flow.hand_over(changed)):
+            if not worker.yield_value(_BATCH):
+                return False
         if changed:
             # quit() or pause(): the C library pauses or ends the run
             # before the generator goes on.
@@ -888,8 +892,9 @@ def _close_batch(worker):
     """Worker thread, before an event other than a value (a warning): the
     values yielded before it go before it, those after it behind it."""
     spec = _state(worker).spec
-    if spec is not None and spec.flow is not None and spec.flow.hand_over(event=True):
-        worker.yield_value(_BATCH)
+    if spec is not None and spec.flow is not None:
+        for _ in range(spec.flow.hand_over(event=True)):
+            worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
@@ -1177,9 +1182,10 @@ def _deliver(worker, state, flow, upto, foreign):
                 if flow.waiting:
                     flow.cond.notify()
             return
-        if n:
+        if n and flow.appended - flow.delivered < flow.cap:
             # Let a generator in a flood fill the next batch now, rather
-            # than hand it over one value at a time after we are gone.
+            # than hand it over one value at a time after we are gone (a
+            # full batch already waiting is taken without that GIL switch).
             time.sleep(0)
         upto = flow.take_more(last=False)
         if upto is None:
