@@ -835,10 +835,14 @@ def _drive(worker, state, spec, flow):
     total = state.progress[0] if state.progress is not None else 0
     batching = flow.batching
     sizer = _sizers.get
+    small = None        # the type of the last value known to be small
+    first = flow.fresh
+    flow.fresh = False
+    appended = flow.appended   # .appended has one writer: this loop
     while True:
         # The loop of every value: locals, and the common case first.
-        if flow.fresh:
-            flow.fresh = False
+        if first:
+            first = False
             value = next(gen)
         else:
             value = send(inbox.popleft() if inbox else None)
@@ -849,26 +853,30 @@ def _drive(worker, state, spec, flow):
             if not _yield(worker, value):
                 return False
             continue
-        if sizer(type(value), _no_size) is not None:
-            size = _nbytes(value)
-            if size >= _BATCH_MAX_VALUE_BYTES:
-                # A big value (a frame) crosses on its own, through the C
-                # queue and its byte budget (max-pending-bytes), after what
-                # was yielded before it.
-                for _ in range(flow.hand_over(True)):
-                    if not worker.yield_value(_BATCH):
+        if type(value) is not small:
+            if sizer(type(value), _no_size) is None:
+                small = type(value)
+            else:
+                size = _nbytes(value)
+                if size >= _BATCH_MAX_VALUE_BYTES:
+                    # A big value (a frame) crosses on its own, through the C
+                    # queue and its byte budget (max-pending-bytes), after what
+                    # was yielded before it.
+                    for _ in range(flow.hand_over(True)):
+                        if not worker.yield_value(_BATCH):
+                            return False
+                    if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
                         return False
-                if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
-                    return False
-                control = spec.control
-                continue
+                    control = spec.control
+                    continue
         append(value)
-        flow.appended += 1
+        appended += 1
+        flow.appended = appended
         changed = spec.control != control
         if (flow.busy or flow.delivered < flow.handed_to) and not changed:
             # A delivery is in flight: the owner takes these values when it
             # is done with it (in batches of .cap).
-            if flow.appended - flow.delivered < limit:
+            if appended - flow.delivered < limit:
                 continue
             flow.wait(spec, control)     # full: backpressure
             changed = spec.control != control
