@@ -515,6 +515,86 @@ def _function_work(worker, spec):
     _run_returned(worker, state, result)
 
 
+# tw_function_worker_new() through ctypes, with the GIL kept: PyGObject's
+# call drops the GIL (the main thread then waits for it back from the work
+# of the workers it started: about half of what making a worker cost it
+# while 1,000 were started at once) and makes a libffi closure per worker.
+# One ctypes callback serves every worker, with no user data and no
+# destroy notify (a notify could run during the interpreter's shutdown,
+# when a worker is finalized then): the callback finds the worker's _Spec
+# in its Python state. The worker's Python wrapper is made by PyGObject's
+# own pygobject_new() (its C API, the capsule gi._gi._PyGObject_API), so
+# it is the wrapper PyGObject would have made; it lives as long as the
+# GObject (it has a __dict__: PyGObject keeps it with a toggle reference).
+_WORK_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_worker_native = False
+
+
+def _immortal(thunk):
+    """Keeps a ctypes callback alive until the process exits, also through
+    the interpreter's shutdown: C may still hold its address then."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(thunk))
+    return thunk
+
+
+def _native_function_worker():
+    """(tw_function_worker_new, pygobject_new, g_object_unref) through
+    ctypes, or None."""
+    global _worker_native
+    if _worker_native is not False:
+        return _worker_native
+    _worker_native = None
+    Tw.FunctionWorker.__gtype__   # GI has loaded the library
+    try:
+        lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+        gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+        new = lib.tw_function_worker_new
+        new.argtypes = (_WORK_FUNC, ctypes.c_void_p, ctypes.c_void_p)
+        new.restype = ctypes.c_void_p
+        unref = gobject.g_object_unref
+        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
+        get_name = ctypes.pythonapi.PyCapsule_GetName
+        get_name.argtypes, get_name.restype = (ctypes.py_object,), ctypes.c_char_p
+        get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+        get_pointer.argtypes = (ctypes.py_object, ctypes.c_char_p)
+        get_pointer.restype = ctypes.c_void_p
+        capsule = gi._gi._PyGObject_API
+        api = get_pointer(capsule, get_name(capsule))
+        # struct _PyGObject_Functions: register_class, register_wrapper,
+        # lookup_class, newgobj (= pygobject_new), ...
+        address = ctypes.c_void_p.from_address(api + 3 * ctypes.sizeof(ctypes.c_void_p)).value
+        if not address:
+            return None
+        newgobj = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p)(address)
+    except (OSError, AttributeError, ValueError, TypeError):
+        return None
+    _worker_native = (new, newgobj, unref)
+    return _worker_native
+
+
+def _new_function_worker(spec):
+    """Tw.FunctionWorker.new(_function_work, spec), with the GIL kept."""
+    native = _native_function_worker()
+    if native is None:
+        return Tw.FunctionWorker.new(_function_work, spec)
+    new, newgobj, unref = native
+    pointer = new(_NATIVE_WORK, None, None)
+    try:
+        return newgobj(pointer)   # takes its own reference
+    finally:
+        unref(pointer)
+
+
+def _on_native_work(pointer, _data):
+    """TwWorkFunc of the workers made by _new_function_worker(), on a
+    worker thread (their _Spec is set by _adopt() before they can start)."""
+    worker = _worker_native[1](pointer)
+    _function_work(worker, worker.__dict__['_tw_state'].spec)
+
+
+_NATIVE_WORK = _immortal(_WORK_FUNC(_on_native_work))
+
+
 # The work of a Python worker runs on a pool thread that Python did not
 # create. PyGObject takes the GIL for each call with PyGILState_Ensure(),
 # which makes the thread a new PyThreadState, and its PyGILState_Release()
@@ -635,7 +715,7 @@ def _on_thread_exited(cancellable, key):
     return False   # G_SOURCE_REMOVE
 
 
-_EXITED_CALLBACK = _EXITED_FUNC(_on_thread_exited)
+_EXITED_CALLBACK = _immortal(_EXITED_FUNC(_on_thread_exited))
 
 
 def _keep_run_state():
@@ -1972,7 +2052,7 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
+        return _adopt(_new_function_worker(spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
