@@ -431,3 +431,76 @@ def test_a_slot_that_raises_inside_a_batch_gets_every_later_value(monkeypatch, b
     assert got == list(range(5000))
     assert hooked == [RuntimeError] * 5
     assert max(batches) > 1
+
+
+def test_a_flood_producer_uses_the_whole_limit_and_batches_stay_at_half(batches):
+    # The generator runs until max-pending-yields values are undelivered
+    # (under the GIL a producer that stopped at half would hand the GIL
+    # over twice as often); the owner still takes at most half of them
+    # at a time.
+    produced = [0]
+    flows = []
+
+    @Tw.thread_worker
+    def fast():
+        for i in range(2000):
+            produced[0] += 1
+            yield i
+
+    worker = fast()
+    worker.set_max_pending_yields(8)
+    rec = Recorder(worker)
+    seen = []
+
+    def on_first(value):
+        if value != 0:
+            return
+        flow = override._state(worker).spec.flow
+        flows.append(flow)
+        wait_for(lambda: flow.waiting, 'the generator to wait')
+        seen.append((produced[0], flow.appended - flow.delivered))
+
+    worker.yielded.connect(on_first)
+    worker.start()
+    rec.wait_finished()
+
+    assert rec.values() == list(range(2000))
+    assert rec.log == 'S' + 'Y' * 2000 + 'RF'
+    # Value 0 in delivery counts as undelivered: 8 in all, none beyond.
+    assert seen == [(8, 8)]
+    assert flows[0].cap == 4 and max(batches) <= 4
+    assert sum(batches) == 2000
+
+
+def test_a_pause_with_more_than_half_the_limit_queued_hands_it_over_in_halves(batches):
+    # The pause comes while the generator waits with the whole limit
+    # undelivered: what it hands over before the pause goes in markers of
+    # at most half the limit, all before `paused`.
+    @Tw.thread_worker
+    def fast():
+        for i in range(40):
+            yield i
+
+    worker = fast()
+    worker.set_max_pending_yields(8)
+    rec = Recorder(worker)
+
+    def on_first(value):
+        if value != 0:
+            return
+        flow = override._state(worker).spec.flow
+        wait_for(lambda: flow.waiting, 'the generator to wait')
+        worker.pause()
+
+    def on_paused():
+        assert on_main_thread() and worker.is_paused
+        worker.resume()
+
+    worker.yielded.connect(on_first)
+    worker.paused.connect(on_paused)
+    worker.start()
+    rec.wait_finished()
+
+    assert rec.values() == list(range(40))
+    assert rec.log == 'S' + 'Y' * 8 + 'PU' + 'Y' * 32 + 'RF'
+    assert max(batches) <= 4

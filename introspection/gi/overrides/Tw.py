@@ -498,6 +498,7 @@ class _Spec:
 
 def _function_work(worker, spec):
     """TwWorkFunc: runs on a worker thread."""
+    _keep_thread_state()
     state = _state(worker)
     _run_begins(worker, state)
     # This run's own, even without the reset of the last one (_watch).
@@ -514,28 +515,217 @@ def _function_work(worker, spec):
     _run_returned(worker, state, result)
 
 
-# A TwStepFunc runs on a pool thread that Python did not create. PyGObject
-# takes the GIL for each call with PyGILState_Ensure(), which makes the
-# thread a new PyThreadState, and its PyGILState_Release() destroys it: on
-# CPython 3.11 an mmap and an munmap of a frame stack per step, and the
-# munmap interrupts every other core to flush its TLB. That was three
-# quarters of the time of a generator's yields. A generator run keeps its
-# thread's state alive from its first step to its last with one more
-# PyGILState_Ensure(); the step that ends the run releases it. (A run quit
-# between two steps gets no last step: the thread keeps its state until the
-# next generator run on it ends.)
+# tw_function_worker_new() through ctypes, with the GIL kept: PyGObject's
+# call drops the GIL (the main thread then waits for it back from the work
+# of the workers it started: about half of what making a worker cost it
+# while 1,000 were started at once) and makes a libffi closure per worker.
+# One ctypes callback serves every worker, with no user data and no
+# destroy notify (a notify could run during the interpreter's shutdown,
+# when a worker is finalized then): the callback finds the worker's _Spec
+# in its Python state. The worker's Python wrapper is made by PyGObject's
+# own pygobject_new() (its C API, the capsule gi._gi._PyGObject_API), so
+# it is the wrapper PyGObject would have made; it lives as long as the
+# GObject (it has a __dict__: PyGObject keeps it with a toggle reference).
+_WORK_FUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
+_worker_native = False
+
+
+def _immortal(thunk):
+    """Keeps a ctypes callback alive until the process exits, also through
+    the interpreter's shutdown: C may still hold its address then."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(thunk))
+    return thunk
+
+
+def _native_function_worker():
+    """(tw_function_worker_new, pygobject_new, g_object_unref) through
+    ctypes, or None."""
+    global _worker_native
+    if _worker_native is not False:
+        return _worker_native
+    _worker_native = None
+    Tw.FunctionWorker.__gtype__   # GI has loaded the library
+    try:
+        lib = ctypes.PyDLL(_loaded_library('libthreadworker-1.so') or 'libthreadworker-1.so.0')
+        gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+        new = lib.tw_function_worker_new
+        new.argtypes = (_WORK_FUNC, ctypes.c_void_p, ctypes.c_void_p)
+        new.restype = ctypes.c_void_p
+        unref = gobject.g_object_unref
+        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
+        get_name = ctypes.pythonapi.PyCapsule_GetName
+        get_name.argtypes, get_name.restype = (ctypes.py_object,), ctypes.c_char_p
+        get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+        get_pointer.argtypes = (ctypes.py_object, ctypes.c_char_p)
+        get_pointer.restype = ctypes.c_void_p
+        capsule = gi._gi._PyGObject_API
+        api = get_pointer(capsule, get_name(capsule))
+        # struct _PyGObject_Functions: register_class, register_wrapper,
+        # lookup_class, newgobj (= pygobject_new), ...
+        address = ctypes.c_void_p.from_address(api + 3 * ctypes.sizeof(ctypes.c_void_p)).value
+        if not address:
+            return None
+        newgobj = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p)(address)
+    except (OSError, AttributeError, ValueError, TypeError):
+        return None
+    _worker_native = (new, newgobj, unref)
+    return _worker_native
+
+
+def _new_function_worker(spec):
+    """Tw.FunctionWorker.new(_function_work, spec), with the GIL kept."""
+    native = _native_function_worker()
+    if native is None:
+        return Tw.FunctionWorker.new(_function_work, spec)
+    new, newgobj, unref = native
+    pointer = new(_NATIVE_WORK, None, None)
+    try:
+        return newgobj(pointer)   # takes its own reference
+    finally:
+        unref(pointer)
+
+
+def _on_native_work(pointer, _data):
+    """TwWorkFunc of the workers made by _new_function_worker(), on a
+    worker thread (their _Spec is set by _adopt() before they can start)."""
+    worker = _worker_native[1](pointer)
+    _function_work(worker, worker.__dict__['_tw_state'].spec)
+
+
+_NATIVE_WORK = _immortal(_WORK_FUNC(_on_native_work))
+
+
+# The work of a Python worker runs on a pool thread that Python did not
+# create. PyGObject takes the GIL for each call with PyGILState_Ensure(),
+# which makes the thread a new PyThreadState, and its PyGILState_Release()
+# destroys it: on CPython 3.11 an mmap and an munmap of a frame stack per
+# call, and the munmap interrupts every other core to flush its TLB. That
+# was three quarters of the time of a generator's yields, and about half of
+# what a function worker's run costs the machine (issue 13's profile).
+#
+# So a pool thread keeps one PyThreadState for its life: its first run
+# takes one more PyGILState_Ensure(), never released on that thread. The
+# thread's exit releases it safely: a GPrivate's destroy notify (run by
+# the exiting thread, no Python) cancels a GCancellable of that thread,
+# and the cancellable's source on the default main context then clears
+# and deletes the dead thread's state on the main thread, with the GIL
+# (_on_thread_exited). At interpreter shutdown the interpreter deletes the
+# states of threads still alive; their later exit only cancels a
+# GCancellable, and no main loop runs Python any more. If the ctypes
+# calls are not available, a generator run keeps the state from its first
+# step to its last (the function workers' runs then make their own).
 _GILStateEnsure = ctypes.pythonapi.PyGILState_Ensure
 _GILStateEnsure.restype = ctypes.c_int
 _GILStateRelease = ctypes.pythonapi.PyGILState_Release
 _GILStateRelease.argtypes = (ctypes.c_int,)
+_ThreadStateGet = ctypes.pythonapi.PyThreadState_Get
+_ThreadStateGet.restype = ctypes.c_void_p
+_ThreadStateClear = ctypes.pythonapi.PyThreadState_Clear
+_ThreadStateClear.argtypes, _ThreadStateClear.restype = (ctypes.c_void_p,), None
+_ThreadStateDelete = ctypes.pythonapi.PyThreadState_Delete
+_ThreadStateDelete.argtypes, _ThreadStateDelete.restype = (ctypes.c_void_p,), None
+
+_EXITED_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+_kept_states = {}      # key -> (PyThreadState address, GCancellable) of a live pool thread
+_kept_keys = itertools.count(1)
+_exit_native = False
+
+
+def _thread_exit_native():
+    """The GLib calls of the thread-exit release (PyDLL: the GIL is kept),
+    or None."""
+    global _exit_native
+    if _exit_native is not False:
+        return _exit_native
+    _exit_native = None
+    try:
+        glib = ctypes.PyDLL('libglib-2.0.so.0')
+        gio = ctypes.PyDLL('libgio-2.0.so.0')
+        gobject = ctypes.PyDLL('libgobject-2.0.so.0')
+        malloc0 = glib.g_malloc0
+        malloc0.argtypes, malloc0.restype = (ctypes.c_size_t,), ctypes.c_void_p
+        private_get = glib.g_private_get
+        private_get.argtypes, private_get.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        private_set = glib.g_private_set
+        private_set.argtypes, private_set.restype = (ctypes.c_void_p, ctypes.c_void_p), None
+        cancellable_new = gio.g_cancellable_new
+        cancellable_new.argtypes, cancellable_new.restype = (), ctypes.c_void_p
+        cancel = ctypes.cast(gio.g_cancellable_cancel, ctypes.c_void_p).value
+        source_new = gio.g_cancellable_source_new
+        source_new.argtypes, source_new.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        set_callback = glib.g_source_set_callback
+        set_callback.argtypes = (ctypes.c_void_p, _EXITED_FUNC, ctypes.c_void_p, ctypes.c_void_p)
+        set_callback.restype = None
+        attach = glib.g_source_attach
+        attach.argtypes, attach.restype = (ctypes.c_void_p, ctypes.c_void_p), ctypes.c_uint
+        unref = glib.g_source_unref
+        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
+        default_context = glib.g_main_context_default
+        default_context.argtypes, default_context.restype = (), ctypes.c_void_p
+        object_unref = gobject.g_object_unref
+        object_unref.argtypes, object_unref.restype = (ctypes.c_void_p,), None
+    except (OSError, AttributeError):
+        return None
+    # G_PRIVATE_INIT (g_cancellable_cancel), never freed: { p, notify, future[2] }.
+    private = malloc0(4 * ctypes.sizeof(ctypes.c_void_p))
+    ctypes.c_void_p.from_address(private + ctypes.sizeof(ctypes.c_void_p)).value = cancel
+    _exit_native = (private, private_get, private_set, cancellable_new, source_new,
+                    set_callback, attach, unref, default_context, object_unref)
+    return _exit_native
 
 
 def _keep_thread_state():
+    """Worker thread, in a pool thread's first Python call: keeps its
+    PyThreadState until the thread exits. Returns whether it is kept so."""
+    kept = getattr(_tls, 'kept_for_life', None)
+    if kept is not None:
+        return kept
+    native = _thread_exit_native()
+    if native is None:
+        _tls.kept_for_life = False
+        return False
+    (private, private_get, private_set, cancellable_new, source_new, set_callback,
+     attach, unref, default_context, _object_unref) = native
+    if private_get(private):
+        _tls.kept_for_life = True   # (cannot happen: the state would be this one)
+        return True
+    _GILStateEnsure()   # never released here: the thread keeps its state
+    tstate = _ThreadStateGet()
+    key = next(_kept_keys)
+    cancellable = cancellable_new()
+    _kept_states[key] = (tstate, cancellable)
+    source = source_new(cancellable)
+    set_callback(source, _EXITED_CALLBACK, key, None)
+    attach(source, default_context())
+    unref(source)
+    private_set(private, cancellable)   # the thread's exit cancels it
+    _tls.kept_for_life = True
+    return True
+
+
+def _on_thread_exited(cancellable, key):
+    """Main context, once a pool thread that kept its PyThreadState has
+    exited: deletes that state (the thread runs no Python any more)."""
+    entry = _kept_states.pop(key, None)
+    if entry is not None:
+        tstate, cancellable = entry
+        _ThreadStateClear(tstate)
+        _ThreadStateDelete(tstate)
+        _exit_native[9](cancellable)
+    return False   # G_SOURCE_REMOVE
+
+
+_EXITED_CALLBACK = _immortal(_EXITED_FUNC(_on_thread_exited))
+
+
+def _keep_run_state():
+    """Without _keep_thread_state(): a generator run keeps its state from
+    its first step to its last."""
     if getattr(_tls, 'kept_gilstate', None) is None:
         _tls.kept_gilstate = _GILStateEnsure()
 
 
-def _release_thread_state():
+def _release_run_state():
     kept = getattr(_tls, 'kept_gilstate', None)
     if kept is not None:
         _tls.kept_gilstate = None
@@ -544,14 +734,16 @@ def _release_thread_state():
 
 def _generator_step(worker, sent, spec):
     """TwStepFunc: one next()/send() of the generator, on a worker thread."""
-    _keep_thread_state()
+    if _keep_thread_state():
+        return _generator_step_kept(worker, sent, spec)
+    _keep_run_state()
     going_on = False
     try:
         going_on = _generator_step_kept(worker, sent, spec)
         return going_on
     finally:
         if not going_on:
-            _release_thread_state()
+            _release_run_state()
 
 
 def _generator_step_kept(worker, sent, spec):
@@ -656,24 +848,26 @@ class _Flow:
         self.busy = False         # the owner is delivering: it takes what comes
 
     def hand_over(self, event=False):
-        """Worker thread: what is appended may be delivered; returns whether
-        to queue a marker. With @event (another event of the run follows),
-        values after it are delivered only once handed over too."""
+        """Worker thread: what is appended may be delivered; returns how many
+        markers to queue (one per .cap values at most). With @event (another
+        event of the run follows), values after it are delivered only once
+        handed over too."""
         with self.cond:
             self.takeable = not event
-            if self.appended == self.handed_to:
-                return False
-            self.handed_to = self.appended
-            self.boundaries.append(self.appended)
-            return True
+            markers = 0
+            while self.handed_to < self.appended:
+                self.handed_to = min(self.appended, self.handed_to + self.cap)
+                self.boundaries.append(self.handed_to)
+                markers += 1
+            return markers
 
     def wait(self, spec, control):
-        """Worker thread, with a full batch while one is in flight: waits
-        until the owner has delivered what was handed over (or taken more),
-        or quit() or pause()."""
+        """Worker thread, with .limit values undelivered while the owner
+        delivers: waits until the owner has delivered some of them, or is
+        done, or quit() or pause()."""
         with self.cond:
             while ((self.busy or self.delivered < self.handed_to) and spec.control == control
-                   and self.appended - self.delivered >= self.cap):
+                   and self.appended - self.delivered >= self.limit):
                 self.waiting = True
                 self.cond.wait()
             self.waiting = False
@@ -694,8 +888,8 @@ class _Flow:
                 self.cond.notify()
             if (self.delivered == self.handed_to and self.takeable
                     and self.appended > self.delivered):
-                self.handed_to = self.appended
-                return self.appended
+                self.handed_to = min(self.appended, self.delivered + self.cap)
+                return self.handed_to
             if last:
                 self.busy = False
             return None
@@ -716,15 +910,19 @@ def _drive(worker, state, spec, flow):
     send = gen.send
     inbox = spec.inbox
     control = spec.control
-    cap = flow.cap
+    limit = flow.limit
     append = flow.queue.append
     total = state.progress[0] if state.progress is not None else 0
     batching = flow.batching
     sizer = _sizers.get
+    small = None        # the type of the last value known to be small
+    first = flow.fresh
+    flow.fresh = False
+    appended = flow.appended   # .appended has one writer: this loop
     while True:
         # The loop of every value: locals, and the common case first.
-        if flow.fresh:
-            flow.fresh = False
+        if first:
+            first = False
             value = next(gen)
         else:
             value = send(inbox.popleft() if inbox else None)
@@ -735,33 +933,39 @@ def _drive(worker, state, spec, flow):
             if not _yield(worker, value):
                 return False
             continue
-        if sizer(type(value), _no_size) is not None:
-            size = _nbytes(value)
-            if size >= _BATCH_MAX_VALUE_BYTES:
-                # A big value (a frame) crosses on its own, through the C
-                # queue and its byte budget (max-pending-bytes), after what
-                # was yielded before it.
-                if flow.hand_over(True) and not worker.yield_value(_BATCH):
-                    return False
-                if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
-                    return False
-                control = spec.control
-                continue
+        if type(value) is not small:
+            if sizer(type(value), _no_size) is None:
+                small = type(value)
+            else:
+                size = _nbytes(value)
+                if size >= _BATCH_MAX_VALUE_BYTES:
+                    # A big value (a frame) crosses on its own, through the C
+                    # queue and its byte budget (max-pending-bytes), after what
+                    # was yielded before it.
+                    for _ in range(flow.hand_over(True)):
+                        if not worker.yield_value(_BATCH):
+                            return False
+                    if not Tw.Worker.yield_value_sized(worker, _to_gvalue(value), size):
+                        return False
+                    control = spec.control
+                    continue
         append(value)
-        flow.appended += 1
+        appended += 1
+        flow.appended = appended
         changed = spec.control != control
         if (flow.busy or flow.delivered < flow.handed_to) and not changed:
             # A delivery is in flight: the owner takes these values when it
-            # is done with it.
-            if flow.appended - flow.handed_to < cap:
+            # is done with it (in batches of .cap).
+            if appended - flow.delivered < limit:
                 continue
             flow.wait(spec, control)     # full: backpressure
             changed = spec.control != control
             waited = True
         else:
             waited = False
-        if flow.hand_over(changed) and not worker.yield_value(_BATCH):
-            return False
+        for _ in range(flow.hand_over(changed)):
+            if not worker.yield_value(_BATCH):
+                return False
         if changed:
             # quit() or pause(): the C library pauses or ends the run
             # before the generator goes on.
@@ -776,13 +980,15 @@ def _close_batch(worker):
     """Worker thread, before an event other than a value (a warning): the
     values yielded before it go before it, those after it behind it."""
     spec = _state(worker).spec
-    if spec is not None and spec.flow is not None and spec.flow.hand_over(event=True):
-        worker.yield_value(_BATCH)
+    if spec is not None and spec.flow is not None:
+        for _ in range(spec.flow.hand_over(event=True)):
+            worker.yield_value(_BATCH)
 
 
 def _worker_base_do_work(self, cancellable):
     """TwWorkerClass.work of Python subclasses of WorkerBase: calls work()
     on the worker thread and reports what it returns or raises."""
+    _keep_thread_state()
     state = _state(self)
     _run_begins(self, state)
     try:
@@ -1064,9 +1270,10 @@ def _deliver(worker, state, flow, upto, foreign):
                 if flow.waiting:
                     flow.cond.notify()
             return
-        if n:
+        if n and flow.appended - flow.delivered < flow.cap:
             # Let a generator in a flood fill the next batch now, rather
-            # than hand it over one value at a time after we are gone.
+            # than hand it over one value at a time after we are gone (a
+            # full batch already waiting is taken without that GIL switch).
             time.sleep(0)
         upto = flow.take_more(last=False)
         if upto is None:
@@ -1845,7 +2052,7 @@ class FunctionWorker(Tw.FunctionWorker, Worker):
                 'Generator function %r cannot be used with FunctionWorker, '
                 'use GeneratorWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.FunctionWorker.new(_function_work, spec), cls, spec, SignalsClass)
+        return _adopt(_new_function_worker(spec), cls, spec, SignalsClass)
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
