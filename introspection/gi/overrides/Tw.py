@@ -323,9 +323,16 @@ def _current_worker():
     return getattr(_tls, 'worker', None)
 
 
-_SetAsyncExc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_SetAsyncExc.argtypes = (ctypes.c_ulong, ctypes.c_void_p)
-_SetAsyncExc.restype = ctypes.c_int
+def _cfunc(lib, name, restype, *argtypes):
+    """The C function @name of the ctypes library @lib, with its signature."""
+    func = getattr(lib, name)
+    func.argtypes = argtypes
+    func.restype = restype
+    return func
+
+
+_SetAsyncExc = _cfunc(ctypes.pythonapi, 'PyThreadState_SetAsyncExc', ctypes.c_int,
+                      ctypes.c_ulong, ctypes.c_void_p)
 
 
 def _intrusive_enter(state):
@@ -642,28 +649,18 @@ def _thread_exit_native():
         glib = ctypes.PyDLL('libglib-2.0.so.0')
         gio = ctypes.PyDLL('libgio-2.0.so.0')
         gobject = ctypes.PyDLL('libgobject-2.0.so.0')
-        malloc0 = glib.g_malloc0
-        malloc0.argtypes, malloc0.restype = (ctypes.c_size_t,), ctypes.c_void_p
-        private_get = glib.g_private_get
-        private_get.argtypes, private_get.restype = (ctypes.c_void_p,), ctypes.c_void_p
-        private_set = glib.g_private_set
-        private_set.argtypes, private_set.restype = (ctypes.c_void_p, ctypes.c_void_p), None
-        cancellable_new = gio.g_cancellable_new
-        cancellable_new.argtypes, cancellable_new.restype = (), ctypes.c_void_p
-        cancel = ctypes.cast(gio.g_cancellable_cancel, ctypes.c_void_p).value
-        source_new = gio.g_cancellable_source_new
-        source_new.argtypes, source_new.restype = (ctypes.c_void_p,), ctypes.c_void_p
-        set_callback = glib.g_source_set_callback
-        set_callback.argtypes = (ctypes.c_void_p, _EXITED_FUNC, ctypes.c_void_p, ctypes.c_void_p)
-        set_callback.restype = None
-        attach = glib.g_source_attach
-        attach.argtypes, attach.restype = (ctypes.c_void_p, ctypes.c_void_p), ctypes.c_uint
-        unref = glib.g_source_unref
-        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
-        default_context = glib.g_main_context_default
-        default_context.argtypes, default_context.restype = (), ctypes.c_void_p
-        object_unref = gobject.g_object_unref
-        object_unref.argtypes, object_unref.restype = (ctypes.c_void_p,), None
+        p = ctypes.c_void_p
+        malloc0 = _cfunc(glib, 'g_malloc0', p, ctypes.c_size_t)
+        private_get = _cfunc(glib, 'g_private_get', p, p)
+        private_set = _cfunc(glib, 'g_private_set', None, p, p)
+        cancellable_new = _cfunc(gio, 'g_cancellable_new', p)
+        cancel = ctypes.cast(gio.g_cancellable_cancel, p).value
+        source_new = _cfunc(gio, 'g_cancellable_source_new', p, p)
+        set_callback = _cfunc(glib, 'g_source_set_callback', None, p, _EXITED_FUNC, p, p)
+        attach = _cfunc(glib, 'g_source_attach', ctypes.c_uint, p, p)
+        unref = _cfunc(glib, 'g_source_unref', None, p)
+        default_context = _cfunc(glib, 'g_main_context_default', p)
+        object_unref = _cfunc(gobject, 'g_object_unref', None, p)
     except (OSError, AttributeError):
         return None
     # G_PRIVATE_INIT (g_cancellable_cancel), never freed: { p, notify, future[2] }.
@@ -1338,20 +1335,14 @@ def _native_idle():
             return None
         if native is None:
             return None
-        new = glib.g_idle_source_new
-        new.argtypes, new.restype = (), ctypes.c_void_p
-        set_priority = glib.g_source_set_priority
-        set_priority.argtypes, set_priority.restype = (ctypes.c_void_p, ctypes.c_int), None
-        set_callback = glib.g_source_set_callback
-        set_callback.argtypes = (ctypes.c_void_p, type(_IDLE_FUNC), ctypes.c_void_p,
-                                 type(_IDLE_NOTIFY))
-        set_callback.restype = None
-        attach = glib.g_source_attach
-        attach.argtypes, attach.restype = (ctypes.c_void_p, ctypes.c_void_p), ctypes.c_uint
-        unref = glib.g_source_unref
-        unref.argtypes, unref.restype = (ctypes.c_void_p,), None
-        get_context = lib.tw_worker_get_context
-        get_context.argtypes, get_context.restype = (ctypes.c_void_p,), ctypes.c_void_p
+        p = ctypes.c_void_p
+        new = _cfunc(glib, 'g_idle_source_new', p)
+        set_priority = _cfunc(glib, 'g_source_set_priority', None, p, ctypes.c_int)
+        set_callback = _cfunc(glib, 'g_source_set_callback', None,
+                              p, type(_IDLE_FUNC), p, type(_IDLE_NOTIFY))
+        attach = _cfunc(glib, 'g_source_attach', ctypes.c_uint, p, p)
+        unref = _cfunc(glib, 'g_source_unref', None, p)
+        get_context = _cfunc(lib, 'tw_worker_get_context', p, p)
         _idle_native = (new, set_priority, set_callback, attach, unref, get_context)
     return _idle_native
 
