@@ -141,6 +141,47 @@ def test_a_producer_far_ahead_blocks_with_bounded_values_waiting():
     assert flows[0].cap == 4
 
 
+def test_a_python_generator_waits_at_its_own_default_limit():
+    # Python generator workers default to PYTHON_MAX_PENDING_YIELDS (fewer
+    # GIL hand-overs in a flood); C workers, and Python function workers,
+    # keep C's 256; a limit set by the caller wins.
+    produced = [0]
+    flows = []
+
+    @Tw.thread_worker
+    def fast():
+        for i in range(5000):
+            produced[0] += 1
+            yield i
+
+    worker = fast()
+    assert worker.get_max_pending_yields() == Tw.PYTHON_MAX_PENDING_YIELDS == 1024
+    assert Tw.create_worker(lambda: 1).get_max_pending_yields() == 256
+    rec = Recorder(worker)
+    seen = []
+
+    def on_first(value):
+        if value != 0:
+            return
+        flow = override._state(worker).spec.flow
+        flows.append(flow)
+        wait_for(lambda: flow.waiting, 'the generator to wait')
+        seen.append(produced[0])
+
+    worker.yielded.connect(on_first)
+    worker.start()
+    rec.wait_finished()
+
+    assert rec.values() == list(range(5000))
+    # Value 0 in delivery, the limit undelivered, none beyond: bounded.
+    assert seen and 1024 <= seen[0] <= 1 + 1024
+    assert rec.wrong_thread == []
+
+    other = fast()
+    other.set_max_pending_yields(8)
+    assert other.get_max_pending_yields() == 8
+
+
 def test_latest_coalesces_and_ends_with_the_last_value(batches):
     finished_producing = threading.Event()
 

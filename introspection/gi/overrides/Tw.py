@@ -56,6 +56,17 @@ class WorkerCancelled(BaseException):
 __all__.append('WorkerCancelled')
 
 
+# A Python generator worker's default max-pending-yields (C's is 256).
+# Every time its limit of undelivered values is reached, the generator and
+# the main thread hand the GIL to each other (~20 µs on a 2-core machine,
+# more than a hundred values' worth of work); at 1,024 a flood of small
+# values needs a quarter of the hand-overs. Big values are bounded by
+# max-pending-bytes (32 MiB) all the same. set_max_pending_yields() after
+# creation overrides it.
+PYTHON_MAX_PENDING_YIELDS = 1024
+__all__.append('PYTHON_MAX_PENDING_YIELDS')
+
+
 # ---------------------------------------------------------------------------
 # Per-worker Python state
 
@@ -2071,7 +2082,9 @@ class GeneratorWorker(Tw.GeneratorWorker, Worker):
                 'Regular function %r cannot be used with GeneratorWorker, '
                 'use FunctionWorker instead' % (func,))
         spec = _Spec(func, args, kwargs)
-        return _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
+        worker = _adopt(Tw.GeneratorWorker.new(_generator_step, spec), cls, spec, SignalsClass)
+        worker.set_max_pending_yields(PYTHON_MAX_PENDING_YIELDS)
+        return worker
 
     def __init__(self, func, *args, **kwargs):
         pass   # made by __new__
