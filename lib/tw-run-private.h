@@ -151,6 +151,30 @@ TwRun   *_tw_run_new               (TwWorker      *worker,
 /* Owner thread, after the DONE event: frees @run and drops its references
  * (the last one on the worker may finalize it). */
 void     _tw_run_free              (TwRun        *run);
+/* Between tw-run.c and tw-run-values.c. An event of @kind for @run, not
+ * yet pushed. */
+TwEvent *_tw_event_new             (TwRun        *run,
+                                    TwEventKind   kind);
+/* With run->lock held: pushes @event (any event but a QUEUE value) after
+ * what the run pushed before, closing the open batch of values. */
+void     _tw_run_push_event_locked (TwRun        *run,
+                                    TwEvent      *event);
+/* With run->lock held: pushes a new event of @kind. */
+void     _tw_run_push_locked       (TwRun        *run,
+                                    TwEventKind   kind);
+/* Worker thread (tw-run-values.c): yields @value (taken) under the run's
+ * policy; @n_bytes is its size, or -1 to ask tw_value_size(). Then a
+ * checkpoint: returns FALSE once quit. */
+gboolean _tw_run_yield             (TwRun        *run,
+                                    TwValue      *value,
+                                    gssize        n_bytes);
+/* Worker thread (tw-run-values.c): pushes @event (an EMIT), counted like a
+ * QUEUE value, after waiting for room; takes it, and drops it after quit.
+ * Returns whether it was pushed. */
+gboolean _tw_run_push_counted      (TwRun        *run,
+                                    TwEvent      *event);
+/* Frees what values are still held, with the run (tw-run-values.c). */
+void     _tw_run_values_clear      (TwRun        *run);
 /* Any thread: sends an event of @kind, uncounted. */
 void     _tw_run_push              (TwRun        *run,
                                     TwEventKind   kind);

@@ -1,9 +1,10 @@
 /* tw-run.c: a run, one execution of a worker's work on a pool thread:
- * checkpoint, pause and quit, QUEUE backpressure and the LATEST slot, the
- * send inbox, progress coalescing, and the worker-thread API the work calls
- * (tw_worker_yield_*(), return_*(), checkpoint(), ...). The work's thread
- * runs it; the owner thread asks it to pause or quit and takes its events
- * (delivered, with the signals, by tw-worker.c).
+ * its events, checkpoint, pause and quit, the send inbox, progress
+ * coalescing, and the worker-thread API the work calls (tw_worker_yield_*(),
+ * return_*(), checkpoint(), ...); the values on their way to the owner are
+ * tw-run-values.c's. The work's thread runs it; the owner thread asks it to
+ * pause or quit and takes its events (delivered, with the signals, by
+ * tw-worker.c).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -56,20 +57,7 @@ _tw_run_free (TwRun *run)
       g_value_unset (sent);
       g_free (sent);
     }
-  /* Every batch was delivered before DONE; a run that never executed has
-   * none. Whatever is left (nothing, normally) is freed with the chunks. */
-  while (run->values_head != NULL)
-    {
-      TwValueChunk *chunk = run->values_head;
-      guint end = chunk == run->values_tail ? run->tail_index : TW_VALUE_CHUNK_SIZE;
-
-      for (guint i = run->head_index; i < end; i++)
-        _tw_value_clear (&chunk->slots[i].value);
-      run->values_head = chunk->next;
-      run->head_index = 0;
-      g_free (chunk);
-    }
-  _tw_value_clear (&run->latest);
+  _tw_run_values_clear (run);
   _tw_value_clear (&run->result);
   g_clear_error (&run->error);
   g_free (run->progress_text);
@@ -92,9 +80,9 @@ tw_event_init (TwEvent     *event,
   event->kind = kind;
 }
 
-static TwEvent *
-tw_event_new (TwRun       *run,
-              TwEventKind  kind)
+TwEvent *
+_tw_event_new (TwRun       *run,
+               TwEventKind  kind)
 {
   TwEvent *event = g_new0 (TwEvent, 1);
 
@@ -123,9 +111,9 @@ _tw_event_free (TwEvent *event)
  * before. Values yielded after it must not join a batch before it, so it
  * closes the open batch. Every event of a run but its values goes out
  * here. */
-static void
-tw_run_push_event_locked (TwRun   *run,
-                          TwEvent *event)
+void
+_tw_run_push_event_locked (TwRun   *run,
+                           TwEvent *event)
 {
   run->open_batch = NULL;
   _tw_dispatcher_push (run->dispatcher, &event->item);
@@ -136,7 +124,7 @@ tw_run_push_event (TwRun   *run,
                    TwEvent *event)
 {
   g_mutex_lock (&run->lock);
-  tw_run_push_event_locked (run, event);
+  _tw_run_push_event_locked (run, event);
   g_mutex_unlock (&run->lock);
 }
 
@@ -149,18 +137,18 @@ tw_run_push_started (TwRun *run)
   tw_run_push_event (run, &run->started_event);
 }
 
-static void
-tw_run_push_locked (TwRun       *run,
-                    TwEventKind  kind)
+void
+_tw_run_push_locked (TwRun       *run,
+                     TwEventKind  kind)
 {
-  tw_run_push_event_locked (run, tw_event_new (run, kind));
+  _tw_run_push_event_locked (run, _tw_event_new (run, kind));
 }
 
 void
 _tw_run_push (TwRun       *run,
               TwEventKind  kind)
 {
-  tw_run_push_event (run, tw_event_new (run, kind));
+  tw_run_push_event (run, _tw_event_new (run, kind));
 }
 
 TwRun *
@@ -188,7 +176,7 @@ tw_run_set_paused_locked (TwRun    *run,
     return;
   run->paused = !!paused;
   if (paused || !run->abort)
-    tw_run_push_locked (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
+    _tw_run_push_locked (run, paused ? TW_EVENT_PAUSED : TW_EVENT_RESUMED);
 }
 
 /* Worker thread. Blocks while a pause is requested; FALSE once quit. */
@@ -240,220 +228,6 @@ _tw_run_pop_sent (TwRun *run)
   g_mutex_unlock (&run->lock);
 
   return sent;
-}
-
-/* Whether an event of @n_bytes may join the undelivered ones: fewer than
- * max-pending-yields wait, and the bytes stay within max-pending-bytes. A
- * value bigger than the budget travels alone; small values (0 bytes) only
- * count. Any thread, no lock. */
-static inline gboolean
-tw_run_has_room (TwRun *run,
-                 gsize  n_bytes)
-{
-  guint pending = (guint) g_atomic_int_get (&run->pending_yields);
-
-  if (pending >= run->max_pending)
-    return FALSE;
-  return n_bytes == 0 || pending == 0 ||
-         (gsize) g_atomic_pointer_get (&run->pending_bytes) + n_bytes <= run->max_bytes;
-}
-
-/* Worker thread, with run->lock held: waits while there is no room for a
- * counted value of @n_bytes (backpressure), then counts it in. Returns
- * FALSE, counting nothing, once quit was asked. */
-static gboolean
-tw_run_wait_for_room_locked (TwRun *run,
-                             gsize  n_bytes)
-{
-  /* The owner decrements the counts without the lock and then reads
-   * producer_waiting; we set producer_waiting and then read the counts.
-   * Both sides are sequentially consistent atomics, so one of them sees the
-   * other: either we see room, or the owner sees us waiting and signals
-   * (under the lock we hold until g_cond_wait). The owner signals at half
-   * the limits, or when the queue is empty, which always leaves room. */
-  while (!tw_run_has_room (run, n_bytes) && !run->abort)
-    {
-      g_atomic_int_set (&run->producer_waiting, TRUE);
-      if (tw_run_has_room (run, n_bytes))
-        break;
-      g_cond_wait (&run->cond, &run->lock);
-    }
-  g_atomic_int_set (&run->producer_waiting, FALSE);
-
-  if (run->abort)
-    return FALSE;
-
-  if (n_bytes > 0)
-    g_atomic_pointer_add (&run->pending_bytes, (gssize) n_bytes);
-  g_atomic_int_inc (&run->pending_yields);
-  return TRUE;
-}
-
-/* Worker thread: pushes @event (an EMIT), counted against
- * max-pending-yields, after waiting for room. Takes @event; after quit it
- * is dropped. Returns whether it was pushed. */
-static gboolean
-tw_run_push_counted (TwRun   *run,
-                     TwEvent *event)
-{
-  gboolean pushed;
-
-  g_mutex_lock (&run->lock);
-  pushed = tw_run_wait_for_room_locked (run, 0);
-  if (pushed)
-    tw_run_push_event_locked (run, event);
-  g_mutex_unlock (&run->lock);
-
-  /* Dropped after quit: the run ends with `aborted`, nothing more arrives. */
-  if (!pushed)
-    _tw_event_free (event);
-  return pushed;
-}
-
-/* QUEUE values travel in batches: the producer appends each value to the
- * run's chunks under the lock, and to the open batch, the YIELDED event it
- * pushed last; a value that finds no open batch pushes a new one. The
- * owner closes a batch when it begins delivering it (or the producer does,
- * by pushing any other event), and reads the batch's values at the head of
- * the chunks without the lock: they were written before it closed the
- * batch under the lock, and the producer writes only past them. A flood
- * costs one event and one wakeup per batch instead of one per value, and no
- * allocation per value. */
-
-/* With run->lock held: the slot the next value goes to, at the tail. */
-static TwValueSlot *
-tw_run_next_slot_locked (TwRun *run)
-{
-  if (run->values_tail == NULL || run->tail_index == TW_VALUE_CHUNK_SIZE)
-    {
-      TwValueChunk *chunk = g_new (TwValueChunk, 1);
-
-      chunk->next = NULL;
-      if (run->values_tail != NULL)
-        run->values_tail->next = chunk;
-      else
-        run->values_head = chunk;
-      run->values_tail = chunk;
-      run->tail_index = 0;
-    }
-  return &run->values_tail->slots[run->tail_index++];
-}
-
-/* Worker thread: queues @value (taken) of @n_bytes under QUEUE, after
- * waiting for room. Returns FALSE after quit (the value is dropped). */
-static gboolean
-tw_run_queue_value (TwRun   *run,
-                    TwValue *value,
-                    gsize    n_bytes)
-{
-  TwValueSlot *slot;
-
-  g_mutex_lock (&run->lock);
-  if (!tw_run_wait_for_room_locked (run, n_bytes))
-    {
-      g_mutex_unlock (&run->lock);
-      /* Dropped after quit: the run ends with `aborted`. */
-      _tw_value_clear (value);
-      return FALSE;
-    }
-
-  slot = tw_run_next_slot_locked (run);
-  slot->value = *value;
-  slot->n_bytes = n_bytes;
-  *value = (TwValue) TW_VALUE_INIT;
-
-  if (run->open_batch != NULL)
-    run->open_batch->n_values++;
-  else
-    {
-      TwEvent *batch = tw_event_new (run, TW_EVENT_YIELDED);
-
-      batch->n_values = 1;
-      _tw_dispatcher_push (run->dispatcher, &batch->item);
-      run->open_batch = batch;
-    }
-  g_mutex_unlock (&run->lock);
-
-  return TRUE;
-}
-
-/* Owner thread: closes @batch, so values yielded from now on go to a new
- * one, and fixes how many values it has. */
-void
-_tw_run_close_batch (TwRun   *run,
-                     TwEvent *batch)
-{
-  g_mutex_lock (&run->lock);
-  if (run->open_batch == batch)
-    run->open_batch = NULL;
-  batch->batch_closed = TRUE;
-  g_mutex_unlock (&run->lock);
-}
-
-/* Owner thread: moves the oldest queued value into @value and returns its
- * size. Only for a value of a closed batch. */
-gsize
-_tw_run_take_value (TwRun   *run,
-                    TwValue *value)
-{
-  TwValueSlot *slot;
-
-  if (run->head_index == TW_VALUE_CHUNK_SIZE)
-    {
-      /* The producer linked the next chunk before it wrote the value that
-       * this batch counted there, and writes only to that one now. */
-      TwValueChunk *done = run->values_head;
-
-      run->values_head = done->next;
-      run->head_index = 0;
-      g_free (done);
-    }
-  slot = &run->values_head->slots[run->head_index++];
-  _tw_value_move (value, &slot->value);
-  return slot->n_bytes;
-}
-
-/* Worker thread. Takes @value; @n_bytes is its size, or -1 to ask
- * tw_value_size(). */
-static gboolean
-tw_run_yield (TwRun   *run,
-              TwValue *value,
-              gssize   n_bytes)
-{
-  if (run->policy == TW_YIELD_POLICY_QUEUE)
-    {
-      tw_run_queue_value (run, value,
-                          n_bytes >= 0 ? (gsize) n_bytes : tw_value_size (&value->value));
-      return _tw_run_checkpoint (run);
-    }
-
-  g_mutex_lock (&run->lock);
-
-  /* LATEST */
-  if (!run->abort)
-    {
-      /* The value it replaces is freed below, after the lock: freeing a big
-       * one (a texture) must not hold up the owner's take. */
-      TwValue replaced = run->latest;
-
-      run->latest = *value;
-      *value = replaced;
-      if (!run->latest_queued)
-        {
-          run->latest_queued = TRUE;
-          tw_run_push_locked (run, TW_EVENT_LATEST);
-        }
-      else
-        run->n_coalesced++;
-    }
-
-  g_mutex_unlock (&run->lock);
-
-  /* The replaced value, or this one after quit: the run ends with
-   * `aborted`, nothing more arrives. */
-  _tw_value_clear (value);
-
-  return _tw_run_checkpoint (run);
 }
 
 void
@@ -705,7 +479,7 @@ tw_worker_yield_value (TwWorker     *self,
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
 
   _tw_value_init_copy (&copy, value);
-  return tw_run_yield (run, &copy, -1);
+  return _tw_run_yield (run, &copy, -1);
 }
 
 /**
@@ -735,7 +509,7 @@ tw_worker_yield_value_sized (TwWorker     *self,
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
 
   _tw_value_init_copy (&copy, value);
-  return tw_run_yield (run, &copy, (gssize) MIN (n_bytes, (gsize) G_MAXSSIZE));
+  return _tw_run_yield (run, &copy, (gssize) MIN (n_bytes, (gsize) G_MAXSSIZE));
 }
 
 #define YIELD_WITH(self, gtype, setter, val)                                  \
@@ -743,7 +517,7 @@ tw_worker_yield_value_sized (TwWorker     *self,
   RETURN_RUN_OR (self, FALSE);                                                \
   g_value_init (&tv.value, gtype);                                            \
   setter (&tv.value, val);                                                    \
-  return tw_run_yield (run, &tv, -1)
+  return _tw_run_yield (run, &tv, -1)
 
 /**
  * tw_worker_yield_int:
@@ -851,7 +625,7 @@ tw_worker_yield_pointer (TwWorker       *self,
   g_value_init (&tv.value, G_TYPE_POINTER);
   g_value_set_pointer (&tv.value, data);
   tv.destroy = destroy;
-  return tw_run_yield (run, &tv, 0);
+  return _tw_run_yield (run, &tv, 0);
 }
 
 /* Worker thread. Takes @value. */
@@ -1106,7 +880,7 @@ tw_run_update_progress (TwRun      *run,
   if (!run->progress_queued)
     {
       run->progress_queued = TRUE;
-      tw_run_push_locked (run, TW_EVENT_PROGRESS);
+      _tw_run_push_locked (run, TW_EVENT_PROGRESS);
     }
   g_mutex_unlock (&run->lock);
 }
@@ -1205,7 +979,7 @@ tw_worker_warn (TwWorker   *self,
   RETURN_RUN_OR (self, /* void */);
   g_return_if_fail (message != NULL);
 
-  event = tw_event_new (run, TW_EVENT_WARNED);
+  event = _tw_event_new (run, TW_EVENT_WARNED);
   event->message = g_strdup (message);
   tw_run_push_event (run, event);
 }
@@ -1278,7 +1052,7 @@ tw_worker_emit_signal (TwWorker     *self,
         }
     }
 
-  event = tw_event_new (run, TW_EVENT_EMIT);
+  event = _tw_event_new (run, TW_EVENT_EMIT);
   event->signal_id = signal_id;
   event->detail = detail;
   event->n_args = n_args;
@@ -1288,7 +1062,7 @@ tw_worker_emit_signal (TwWorker     *self,
       g_value_init (&event->args[i + 1], G_VALUE_TYPE (&args[i]));
       g_value_copy (&args[i], &event->args[i + 1]);
     }
-  tw_run_push_counted (run, event);
+  _tw_run_push_counted (run, event);
 
   return _tw_run_checkpoint (run);
 }

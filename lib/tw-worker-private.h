@@ -125,6 +125,16 @@ _tw_set_str (char       **dest,
   return TRUE;
 }
 
+/* Owner thread: emits what @event, the head of @queue, reports, now
+ * (tw-worker.c, the one place signals are emitted). */
+void     _tw_event_dispatch_now    (TwEvent      *event,
+                                    GQueue       *queue);
+/* Owner thread (tw-worker-gate.c): if the delivery gate of @self holds
+ * @event back, moves it from @queue to the held events and returns TRUE. */
+gboolean _tw_worker_gate_take      (TwWorker     *self,
+                                    TwEvent      *event,
+                                    GQueue       *queue);
+
 /* Between the worker's files (tw-worker.c, tw-worker-owner.c, tw-run.c),
  * owner thread. The first three notify (tw-worker.c). */
 /* Owner thread: notifies the property @prop (tw-worker-props-private.h) of
