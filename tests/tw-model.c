@@ -191,6 +191,7 @@ typedef enum
   OP_START_ON_FINISH,
   OP_CANCEL_RUN_ASYNC,
   OP_RESTART_QUIT,    /* restart() then quit() at once */
+  OP_GATE,            /* a delivery gate delivered from an idle, or none */
   N_OPS
 } Op;
 
@@ -199,7 +200,7 @@ typedef enum
 static const guint8 hook_ops[] = {
   OP_START, OP_PAUSE, OP_RESUME, OP_TOGGLE, OP_SEND, OP_QUIT, OP_RESTART,
   OP_QUIT_ALL, OP_ITERATE, OP_WAIT, OP_RUN_ASYNC, OP_SET_POLICY,
-  OP_CANCEL_RUN_ASYNC, OP_RESTART_QUIT,
+  OP_CANCEL_RUN_ASYNC, OP_RESTART_QUIT, OP_GATE,
 };
 
 static const char *op_names[N_OPS];
@@ -1597,12 +1598,13 @@ static const guint op_weights[N_OPS] = {
   [OP_SET_POLICY] = 3,
   [OP_START_ON_FINISH] = 2,
   [OP_CANCEL_RUN_ASYNC] = 3,
+  [OP_GATE] = 3,
 };
 
 static const char *op_names[N_OPS] = {
   "start", "pause", "resume", "toggle", "send", "quit", "restart", "unref",
   "unref-on-thread", "quit-all", "iterate", "wait", "run-async", "set-policy",
-  "start-on-finish", "cancel-run-async", "restart-quit",
+  "start-on-finish", "cancel-run-async", "restart-quit", "gate",
 };
 
 static gpointer
@@ -1655,6 +1657,85 @@ model_quit_all (TwModel *self)
         model_quit (wm);
     }
   tw_pool_quit_all (self->pool);
+}
+
+/* OP_GATE: a delivery gate whose held events an idle source on the owner
+ * context delivers, @budget_usec a call, until none is held: the events'
+ * order, and everything the model predicts, must not change; only when
+ * they arrive. Handlers may replace or remove it while it delivers. */
+typedef struct
+{
+  TwWorker *worker;       /* not a reference; NULL once the gate is gone */
+  TwModelStats *stats;    /* the model's */
+  gint64    budget_usec;
+  GSource  *source;       /* the idle delivering, if one is scheduled */
+} Gate;
+
+static gboolean
+gate_deliver_cb (gpointer data)
+{
+  Gate *gate = data;   /* kept alive by the source during this dispatch */
+  gboolean more = FALSE;
+
+  if (gate->worker != NULL)
+    {
+      gate->stats->n_gated++;
+      more = tw_worker_deliver_held (gate->worker, gate->budget_usec);
+    }
+  /* A handler may have removed the gate: gate_release() destroyed the
+   * source then. */
+  if (!more && gate->source != NULL)
+    g_clear_pointer (&gate->source, g_source_unref);
+  return more ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+gate_ready_cb (TwWorker *worker,
+               gpointer  data)
+{
+  Gate *gate = data;
+
+  if (gate->source != NULL)
+    return;
+  gate->source = g_idle_source_new ();
+  g_source_set_callback (gate->source, gate_deliver_cb, g_rc_box_acquire (gate),
+                         (GDestroyNotify) g_rc_box_release);
+  g_source_attach (gate->source, tw_worker_get_context (worker));
+}
+
+/* The gate's destroy notify: replaced, removed, or the worker finalized. */
+static void
+gate_release (gpointer data)
+{
+  Gate *gate = data;
+
+  gate->worker = NULL;
+  if (gate->source != NULL)
+    {
+      g_source_destroy (gate->source);
+      g_clear_pointer (&gate->source, g_source_unref);
+    }
+  g_rc_box_release (gate);
+}
+
+static void
+model_set_gate (TwModel  *self,
+                TwWorker *worker,
+                guint32   param)
+{
+  static const gint64 budgets[] = { 0, 200, G_MAXINT64 };
+  Gate *gate;
+
+  if (param % 4 == 3)
+    {
+      tw_worker_set_delivery_gate (worker, NULL, NULL, NULL);
+      return;
+    }
+  gate = g_rc_box_new0 (Gate);
+  gate->worker = worker;
+  gate->stats = &self->stats;
+  gate->budget_usec = budgets[param % 4];
+  tw_worker_set_delivery_gate (worker, gate_ready_cb, gate, gate_release);
 }
 
 /* Applies @op to @wm (NULL for the ops on the whole model), from the top
@@ -1790,6 +1871,10 @@ model_apply (TwModel  *self,
       /* The restart's run takes the policy when the library starts it. */
       if (wm->restart_window)
         head_script (wm)->policy = wm->policy;
+      break;
+
+    case OP_GATE:
+      model_set_gate (self, worker, param);
       break;
 
     case OP_START_ON_FINISH:
@@ -2231,6 +2316,7 @@ tw_model_stats_add (TwModelStats       *total,
   total->n_unref_on_thread += stats->n_unref_on_thread;
   total->n_hook_ops += stats->n_hook_ops;
   total->n_owner_calls += stats->n_owner_calls;
+  total->n_gated += stats->n_gated;
 }
 
 char *
@@ -2244,9 +2330,10 @@ tw_model_stats_format (const TwModelStats *s)
                           G_GUINT64_FORMAT " sent values, %" G_GUINT64_FORMAT
                           " cancelled blocking reads, %" G_GUINT64_FORMAT " run_async, %"
                           G_GUINT64_FORMAT " unrefs on another thread, %" G_GUINT64_FORMAT
-                          " calls from handlers, %" G_GUINT64_FORMAT " refused owner calls from the work",
+                          " calls from handlers, %" G_GUINT64_FORMAT " refused owner calls from the work, %"
+                          G_GUINT64_FORMAT " gated deliveries",
                           s->n_ops, s->n_workers, s->n_runs, s->n_executed, s->n_returned,
                           s->n_errored, s->n_aborted, s->n_yields, s->n_warnings, s->n_pauses,
                           s->n_sent, s->n_blocking_reads, s->n_tasks, s->n_unref_on_thread,
-                          s->n_hook_ops, s->n_owner_calls);
+                          s->n_hook_ops, s->n_owner_calls, s->n_gated);
 }

@@ -52,6 +52,7 @@ typedef struct
   guint64 n_unref_on_thread;
   guint64 n_hook_ops;      /* operations made from inside handlers */
   guint64 n_owner_calls;   /* owner-thread calls from the work, refused */
+  guint64 n_gated;         /* deliver_held() calls of OP_GATE's gates */
 } TwModelStats;
 
 typedef struct _TwModel TwModel;
