@@ -393,8 +393,7 @@ tw_pool_ensure_index (TwPool *self)
     _tw_worker_set_pool_iter (link->data, g_sequence_append (self->index, link->data));
 }
 
-/* Returns whether a handler of the pool may have run. */
-static gboolean
+static void
 tw_pool_track_in_context (TwPool        *self,
                           TwWorker      *worker,
                           TwWorkerState  old_state,
@@ -472,6 +471,12 @@ tw_pool_track_in_context (TwPool        *self,
         }
     }
 
+  /* Our handlers may connect to the worker and change it, in the middle of
+   * its state change (when it is ours: a worker of another context was
+   * tracked here later, on our context): it must look for notify handlers
+   * again. */
+  if (watched && tw_worker_get_context (worker) == self->context)
+    _tw_worker_forget_watch (worker);
   if (tell && (added || removed))
     g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
   /* With nobody listening, one handler lookup costs less than up to three
@@ -480,14 +485,13 @@ tw_pool_track_in_context (TwPool        *self,
   if (!watched ||
       g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0,
                              NULL, NULL, NULL) == 0)
-    return tell;
+    return;
   if (self->n_waiting != old_waiting)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_WAITING]);
   if (self->n_running != old_running)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_RUNNING]);
   if (added || removed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-  return TRUE;
 }
 
 static gboolean
@@ -495,7 +499,7 @@ track_call_cb (gpointer user_data)
 {
   TrackCall *call = user_data;
 
-  (void) tw_pool_track_in_context (call->pool, call->worker, call->old_state, call->new_state);
+  tw_pool_track_in_context (call->pool, call->worker, call->old_state, call->new_state);
   return G_SOURCE_REMOVE;
 }
 
@@ -510,7 +514,7 @@ track_call_free (gpointer user_data)
 }
 
 /* Worker's owner thread: a worker of this pool changed state. */
-gboolean
+void
 _tw_pool_track (TwPool        *self,
                 TwWorker      *worker,
                 TwWorkerState  old_state,
@@ -522,13 +526,16 @@ _tw_pool_track (TwPool        *self,
 
   /* Only joining, leaving, and moving between waiting and running count. */
   if (!was_live && !is_live)
-    return FALSE;
+    return;
   if (was_live && is_live &&
       (old_state == TW_WORKER_STATE_WAITING) == (new_state == TW_WORKER_STATE_WAITING))
-    return FALSE;
+    return;
 
   if (tw_worker_get_context (worker) == self->context)
-    return tw_pool_track_in_context (self, worker, old_state, new_state);
+    {
+      tw_pool_track_in_context (self, worker, old_state, new_state);
+      return;
+    }
 
   /* A worker owned by another context: the model changes on ours. */
   call = g_new0 (TrackCall, 1);
@@ -538,7 +545,6 @@ _tw_pool_track (TwPool        *self,
   call->new_state = new_state;
   _tw_context_post (self->context, "[threadworker] pool track", track_call_cb, call,
                     track_call_free);
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -137,6 +137,10 @@ gboolean _tw_worker_gate_take      (TwWorker     *self,
 
 /* Between the worker's files (tw-worker.c, tw-worker-owner.c, tw-run.c),
  * owner thread. The first three notify (tw-worker.c). */
+/* Owner thread, before code of others runs in the middle of a state change
+ * of @self (the pool, before it emits): notifications look for handlers
+ * again. */
+void     _tw_worker_forget_watch   (TwWorker     *self);
 /* Owner thread: notifies the property @prop (tw-worker-props-private.h) of
  * @self, unless nothing can observe it (no notify handler or vfunc). */
 void     _tw_worker_notify         (TwWorker     *self,
@@ -192,9 +196,8 @@ gboolean _tw_pool_unqueue          (TwPool       *self,
 void     _tw_pool_run_paused       (TwPool       *self,
                                     TwRun        *run,
                                     gboolean      paused);
-/* Owner thread of the worker. Returns whether a handler of the pool may
- * have run (and so have connected or disconnected handlers of @worker). */
-gboolean _tw_pool_track            (TwPool       *self,
+/* Owner thread of the worker. */
+void     _tw_pool_track            (TwPool       *self,
                                     TwWorker     *worker,
                                     TwWorkerState old_state,
                                     TwWorkerState new_state);

@@ -166,13 +166,19 @@ is_watched (TwWorker *self)
                                 NULL, NULL, NULL) != 0;
 }
 
-/* Inside a notify section: code of others may have run (a signal was
- * emitted), and may have connected or disconnected a notify handler, so
- * the next notification looks again. */
+/* Inside a notify section, before a signal is emitted: its handlers may
+ * connect or disconnect a notify handler and then change the worker, so
+ * from now on notifications look again. */
 static inline void
 watch_unknown (TwWorker *self)
 {
   _tw_worker_get_private (self)->watch_known = FALSE;
+}
+
+void
+_tw_worker_forget_watch (TwWorker *self)
+{
+  watch_unknown (self);
 }
 
 /* Owner thread: notifies @prop unless nothing can observe it. With nobody
@@ -180,9 +186,9 @@ watch_unknown (TwWorker *self)
  * look-ups and a set) and calls dispatch_properties_changed, ~900
  * instructions a notification; the handler look-up costs ~220. A worker
  * changes state three times a run, and most workers are never watched.
- * Looked up at each notification, except within a notify section until it
- * emits a signal: a handler connected from any signal still gets the
- * notifications after it. */
+ * Looked up at each notification, except within a notify section until a
+ * signal is emitted (the worker's or the pool's): a handler connected from
+ * any signal still gets the notifications after it. */
 void
 _tw_worker_notify (TwWorker *self,
                    guint     prop)
@@ -234,8 +240,8 @@ set_state (TwWorker      *self,
 
   priv->state = state;
   priv->is_paused = state == TW_WORKER_STATE_PAUSED;
-  if (priv->pool != NULL && _tw_pool_track (priv->pool, self, old, state))
-    watch_unknown (self);
+  if (priv->pool != NULL)
+    _tw_pool_track (priv->pool, self, old, state);
 
   _tw_worker_notify (self, PROP_STATE);
   if (was_paused != priv->is_paused)
@@ -350,21 +356,21 @@ tw_run_dispatch_done (TwRun *run)
        * pointer, None in Python and null in JavaScript. */
       if (!G_IS_VALUE (returned))
         g_value_init (&nothing, G_TYPE_POINTER);
-      g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
       watch_unknown (self);
+      g_signal_emit (self, signals[RETURNED], 0, G_IS_VALUE (returned) ? returned : &nothing);
       break;
     case TW_OUTCOME_ERRORED:
       g_clear_error (&priv->error);
       priv->error = g_steal_pointer (&run->error);
       set_state (self, TW_WORKER_STATE_ERRORED);
-      g_signal_emit (self, signals[ERRORED], 0, priv->error);
       watch_unknown (self);
+      g_signal_emit (self, signals[ERRORED], 0, priv->error);
       break;
     case TW_OUTCOME_ABORTED:
     default:
       set_state (self, TW_WORKER_STATE_ABORTED);
-      g_signal_emit (self, signals[ABORTED], 0);
       watch_unknown (self);
+      g_signal_emit (self, signals[ABORTED], 0);
       break;
     }
 

@@ -689,6 +689,56 @@ test_list_asked_for_late_keeps_the_start_order (void)
     }
 }
 
+/* The pool tells items-changed in the middle of a worker's state change:
+ * a handler that connects to the worker's notify::state there still hears
+ * the state that change ends in. */
+typedef struct
+{
+  TwWorker     *worker;
+  GString      *states;
+  gboolean      connected;
+} LateWatch;
+
+static void
+note_state (TwWorker   *worker,
+            GParamSpec *pspec,
+            LateWatch  *watch)
+{
+  g_string_append_printf (watch->states, "%d", tw_worker_get_state (worker));
+}
+
+static void
+connect_state_when_it_leaves (GListModel *model,
+                              guint       position,
+                              guint       removed,
+                              guint       added,
+                              LateWatch  *watch)
+{
+  if (removed == 1 && !watch->connected)
+    {
+      watch->connected = TRUE;
+      g_signal_connect (watch->worker, "notify::state", G_CALLBACK (note_state), watch);
+    }
+}
+
+static void
+test_notify_connected_from_items_changed_hears_the_state (void)
+{
+  g_autoptr(TwPool) pool = tw_pool_new ();
+  g_autoptr(TwWorker) worker = new_worker_on (pool, tw_test_work_return_42, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  g_autofree char *expected = g_strdup_printf ("%d", TW_WORKER_STATE_FINISHED);
+  LateWatch watch = { worker, g_string_new (NULL), FALSE };
+
+  g_signal_connect (pool, "items-changed", G_CALLBACK (connect_state_when_it_leaves), &watch);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_true (watch.connected);
+  g_assert_cmpstr (watch.states->str, ==, expected);
+  g_signal_handlers_disconnect_by_data (pool, &watch);
+  g_string_free (watch.states, TRUE);
+}
+
 typedef struct
 {
   TwPool *pool;
@@ -951,6 +1001,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Pool/pause-gives-the-slot-once-the-run-is-paused",
                    test_pause_gives_the_slot_once_the_run_is_paused);
   g_test_add_func ("/Tw/Pool/list-model-tracks-live-workers", test_list_model_tracks_live_workers);
+  g_test_add_func ("/Tw/Pool/notify-connected-from-items-changed-hears-the-state",
+                   test_notify_connected_from_items_changed_hears_the_state);
   g_test_add_func ("/Tw/Pool/list-asked-for-late-keeps-the-start-order",
                    test_list_asked_for_late_keeps_the_start_order);
   g_test_add_func ("/Tw/Pool/list-model-changes-on-the-pool-context",

@@ -1284,6 +1284,40 @@ test_notify_handler_connected_from_a_signal_hears_what_follows (void)
     }
 }
 
+/* A `returned` handler that connects to notify and then changes the
+ * worker (quit() there sets abort-requested) hears that change. */
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+connect_then_quit_from_returned (TwWorker     *worker,
+                                 const GValue *value,
+                                 guint        *count)
+{
+  g_signal_connect (worker, "notify::abort-requested", G_CALLBACK (count_notify), count);
+  tw_worker_quit (worker);
+}
+
+static void
+test_notify_handler_connected_then_a_change_in_the_same_handler (void)
+{
+  g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
+  g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
+  guint count = 0;
+
+  g_signal_connect (worker, "returned", G_CALLBACK (connect_then_quit_from_returned), &count);
+  tw_worker_start (worker);
+  tw_recorder_wait_finished (rec, 1);
+  g_assert_cmpstr (rec->log->str, ==, "SRF");
+  g_assert_true (tw_worker_get_abort_requested (worker));
+  g_assert_cmpuint (count, ==, 1);
+}
+
 /* With nothing connected to notify, the state still changes (the skipped
  * notifications were not needed for it), and a handler connected between
  * two runs hears the second run's. */
@@ -1727,14 +1761,6 @@ test_worker_thread_api_from_owner_is_critical (void)
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *n_notified)
-{
-  (*n_notified)++;
-}
-
-static void
 test_name_defaults_and_null_restores_the_default (void)
 {
   g_autoptr(TwWorker) worker = tw_function_worker_new (tw_test_work_return_42, NULL, NULL);
@@ -1827,6 +1853,8 @@ main (int   argc,
   g_test_add_func ("/Tw/Worker/state-of-a-returning-run", test_state_of_a_returning_run);
   g_test_add_func ("/Tw/Worker/notify-handler-connected-from-a-signal-hears-what-follows",
                    test_notify_handler_connected_from_a_signal_hears_what_follows);
+  g_test_add_func ("/Tw/Worker/notify-handler-connected-then-a-change-in-the-same-handler",
+                   test_notify_handler_connected_then_a_change_in_the_same_handler);
   g_test_add_func ("/Tw/Worker/unwatched-worker-notifies-once-watched",
                    test_unwatched_worker_notifies_once_watched);
 
