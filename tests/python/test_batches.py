@@ -106,20 +106,25 @@ def test_python_objects_arrive_unchanged():
     assert len(got) == len(sent) and all(a is b for a, b in zip(got, sent))
 
 
-def test_a_producer_far_ahead_blocks_with_bounded_values_waiting():
+def held_at_the_first_value(n, limit=None):
+    """Runs a generator of @n ints whose first value's handler holds the
+    main thread until the generator waits for room. Returns the recorder,
+    (values produced, values undelivered) when it waited, and the run's
+    flow."""
     produced = [0]
     flows = []
+    seen = []
 
     @Tw.thread_worker
     def fast():
-        for i in range(10000):
+        for i in range(n):
             produced[0] += 1
             yield i
 
     worker = fast()
-    worker.set_max_pending_yields(8)
+    if limit is not None:
+        worker.set_max_pending_yields(limit)
     rec = Recorder(worker)
-    seen = []
 
     def on_first(value):
         if value != 0:
@@ -129,57 +134,41 @@ def test_a_producer_far_ahead_blocks_with_bounded_values_waiting():
         flow = override._state(worker).spec.flow
         flows.append(flow)
         wait_for(lambda: flow.waiting, 'the generator to wait')
-        seen.append(produced[0])
+        seen.append((produced[0], flow.appended - flow.delivered))
 
     worker.yielded.connect(on_first)
     worker.start()
     rec.wait_finished()
+    assert rec.values() == list(range(n))
+    return rec, seen, flows[0]
 
-    assert rec.values() == list(range(10000))
-    # Value 0 in delivery, at most half the limit in hand, none beyond.
-    assert seen and seen[0] <= 1 + 8
-    assert flows[0].cap == 4
+
+def test_a_producer_far_ahead_blocks_with_bounded_values_waiting():
+    rec, seen, flow = held_at_the_first_value(10000, limit=8)
+    # Value 0 in delivery, the limit in hand, none beyond.
+    assert seen and seen[0][0] <= 1 + 8
+    assert flow.cap == 4
 
 
 def test_a_python_generator_waits_at_its_own_default_limit():
     # Python generator workers default to PYTHON_MAX_PENDING_YIELDS (fewer
     # GIL hand-overs in a flood); C workers, and Python function workers,
     # keep C's 256; a limit set by the caller wins.
-    produced = [0]
-    flows = []
-
     @Tw.thread_worker
-    def fast():
-        for i in range(5000):
-            produced[0] += 1
-            yield i
+    def gen():
+        yield 1
 
-    worker = fast()
-    assert worker.get_max_pending_yields() == Tw.PYTHON_MAX_PENDING_YIELDS == 1024
+    assert gen().get_max_pending_yields() == Tw.PYTHON_MAX_PENDING_YIELDS == 1024
     assert Tw.create_worker(lambda: 1).get_max_pending_yields() == 256
-    rec = Recorder(worker)
-    seen = []
-
-    def on_first(value):
-        if value != 0:
-            return
-        flow = override._state(worker).spec.flow
-        flows.append(flow)
-        wait_for(lambda: flow.waiting, 'the generator to wait')
-        seen.append(produced[0])
-
-    worker.yielded.connect(on_first)
-    worker.start()
-    rec.wait_finished()
-
-    assert rec.values() == list(range(5000))
-    # Value 0 in delivery, the limit undelivered, none beyond: bounded.
-    assert seen and 1024 <= seen[0] <= 1 + 1024
-    assert rec.wrong_thread == []
-
-    other = fast()
+    other = gen()
     other.set_max_pending_yields(8)
     assert other.get_max_pending_yields() == 8
+
+    rec, seen, flow = held_at_the_first_value(5000)
+    # Value 0 in delivery, the limit undelivered, none beyond: bounded.
+    assert seen and 1024 <= seen[0][0] <= 1 + 1024
+    assert flow.limit == 1024
+    assert rec.wrong_thread == []
 
 
 def test_latest_coalesces_and_ends_with_the_last_value(batches):
@@ -479,37 +468,11 @@ def test_a_flood_producer_uses_the_whole_limit_and_batches_stay_at_half(batches)
     # (under the GIL a producer that stopped at half would hand the GIL
     # over twice as often); the owner still takes at most half of them
     # at a time.
-    produced = [0]
-    flows = []
-
-    @Tw.thread_worker
-    def fast():
-        for i in range(2000):
-            produced[0] += 1
-            yield i
-
-    worker = fast()
-    worker.set_max_pending_yields(8)
-    rec = Recorder(worker)
-    seen = []
-
-    def on_first(value):
-        if value != 0:
-            return
-        flow = override._state(worker).spec.flow
-        flows.append(flow)
-        wait_for(lambda: flow.waiting, 'the generator to wait')
-        seen.append((produced[0], flow.appended - flow.delivered))
-
-    worker.yielded.connect(on_first)
-    worker.start()
-    rec.wait_finished()
-
-    assert rec.values() == list(range(2000))
+    rec, seen, flow = held_at_the_first_value(2000, limit=8)
     assert rec.log == 'S' + 'Y' * 2000 + 'RF'
     # Value 0 in delivery counts as undelivered: 8 in all, none beyond.
     assert seen == [(8, 8)]
-    assert flows[0].cap == 4 and max(batches) <= 4
+    assert flow.cap == 4 and max(batches) <= 4
     assert sum(batches) == 2000
 
 
