@@ -175,7 +175,8 @@ gboolean _tw_run_push_counted      (TwRun        *run,
                                     TwEvent      *event);
 /* Frees what values are still held, with the run (tw-run-values.c). */
 void     _tw_run_values_clear      (TwRun        *run);
-/* Any thread: sends an event of @kind, uncounted. */
+/* Any thread, without the run's lock (it takes it): sends an event of
+ * @kind, uncounted. */
 void     _tw_run_push              (TwRun        *run,
                                     TwEventKind   kind);
 /* The run executing on the calling thread, if any. */

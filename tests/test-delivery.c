@@ -443,21 +443,13 @@ report_progress_text (TwWorker *worker,
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *n)
-{
-  (*n)++;
-}
-
-static void
 test_progress_text_and_unknown_progress (void)
 {
   g_autoptr(TwWorker) worker = tw_function_worker_new (report_progress_text, NULL, NULL);
   g_autoptr(TwRecorder) rec = tw_recorder_new (worker);
   guint n_text = 0;
 
-  g_signal_connect (worker, "notify::progress-text", G_CALLBACK (count_notify), &n_text);
+  g_signal_connect (worker, "notify::progress-text", G_CALLBACK (tw_test_count_notify), &n_text);
   tw_worker_start (worker);
   tw_recorder_wait_finished (rec, 1);
 

@@ -1287,19 +1287,11 @@ test_notify_handler_connected_from_a_signal_hears_what_follows (void)
 /* A `returned` handler that connects to notify and then changes the
  * worker (quit() there sets abort-requested) hears that change. */
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              guint      *count)
-{
-  (*count)++;
-}
-
-static void
 connect_then_quit_from_returned (TwWorker     *worker,
                                  const GValue *value,
                                  guint        *count)
 {
-  g_signal_connect (worker, "notify::abort-requested", G_CALLBACK (count_notify), count);
+  g_signal_connect (worker, "notify::abort-requested", G_CALLBACK (tw_test_count_notify), count);
   tw_worker_quit (worker);
 }
 
@@ -1775,7 +1767,7 @@ test_name_defaults_and_null_restores_the_default (void)
     g_assert_cmpstr (tw_worker_get_name (other), !=, default_name);
   }
 
-  g_signal_connect (worker, "notify::name", G_CALLBACK (count_notify), &n_notified);
+  g_signal_connect (worker, "notify::name", G_CALLBACK (tw_test_count_notify), &n_notified);
   tw_worker_set_name (worker, "thumbnailer");
   g_assert_cmpstr (tw_worker_get_name (worker), ==, "thumbnailer");
   g_assert_cmpuint (n_notified, ==, 1);

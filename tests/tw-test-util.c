@@ -293,6 +293,14 @@ tw_slot_stop_clear (TwSlotStop *self)
 }
 
 void
+tw_test_count_notify (GObject    *object,
+                      GParamSpec *pspec,
+                      guint      *count)
+{
+  (*count)++;
+}
+
+void
 tw_test_work_return_42 (TwWorker *worker,
                         gpointer  user_data)
 {

@@ -57,6 +57,10 @@ void        tw_recorder_wait_finished (TwRecorder *self,
                                        guint       n);
 
 /* Work shared by the tests (TwWorkFunc). Returns 42. */
+/* A notify handler that counts its calls in the guint at @count. */
+void        tw_test_count_notify         (GObject    *object,
+                                          GParamSpec *pspec,
+                                          guint      *count);
 void        tw_test_work_return_42       (TwWorker   *worker,
                                           gpointer    user_data);
 /* Runs until quit, reaching a checkpoint every millisecond. */
